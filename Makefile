@@ -1,0 +1,79 @@
+# Deploy a Python Lambda that reads its secrets through the Parameters and Secrets
+# extension. `make help` lists the targets; ENV=sandbox (default) runs against a local
+# moto server, ENV=dev against your AWS account.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+ENV ?= sandbox
+ENVS := sandbox dev
+SANDBOX_PORT ?= 4599
+export SANDBOX_PORT ENV
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
+
+help: ## List the targets
+	@echo "usage: make <target> [ENV=sandbox|dev] [SANDBOX_PORT=$(SANDBOX_PORT)]"
+	@echo
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-15s %s\n", $$1, $$2 }'
+
+check-env:
+	@if [[ ! " $(ENVS) " =~ " $(ENV) " ]]; then \
+	  echo "error: unknown ENV '$(ENV)': use one of $(ENVS) (e.g. make deploy ENV=sandbox)" >&2; exit 2; fi
+
+$(STAMP): requirements.txt constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed (found " + sys.version.split()[0] + "); install it or run make PYTHON=python3.11")'
+	@echo "==> virtual environment $(VENV) with the pinned dependencies"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@touch $@
+
+setup: $(STAMP) ## Virtual environment, terraform command, offline AWS provider (idempotent)
+	@$(PY) -m scripts.toolchain setup
+
+sandbox-up: setup ## Start the local AWS sandbox (moto server on 127.0.0.1:SANDBOX_PORT)
+	@$(PY) -m scripts.sandbox.server up
+
+sandbox-down: ## Stop the sandbox (it forgets every resource)
+	@if [ -x $(PY) ]; then $(PY) -m scripts.sandbox.server down; else echo "sandbox is not running"; fi
+
+sandbox-status: ## Is the sandbox up?
+	@$(PY) -m scripts.sandbox.server status
+
+package: setup ## Build build/function.zip (byte-identical for the same sources)
+	@$(PY) -m scripts.package
+
+plan: check-env setup package ## Plan and save build/plans/$(ENV).tfplan; print a summary
+	@if [ "$(ENV)" = sandbox ]; then $(PY) -m scripts.sandbox.server up; fi
+	@$(PY) -m scripts.tf plan --env $(ENV)
+
+apply: check-env setup ## Apply the saved plan (and nothing else)
+	@$(PY) -m scripts.tf apply --env $(ENV)
+
+deploy: plan apply ## The whole flow: setup, sandbox, package, plan, apply, demo values, smoke
+	@if [ "$(ENV)" = sandbox ]; then $(PY) -m scripts.put_value --env sandbox --demo; fi
+	@$(PY) -m scripts.smoke --env $(ENV)
+
+put-secret: check-env setup ## Set a value out-of-band: make put-secret NAME=/env/app/scope/name < file (or FILE=path)
+	@$(PY) -m scripts.put_value --env $(ENV) --name "$(NAME)" $(if $(FILE),--file "$(FILE)")
+
+smoke: check-env setup ## Invoke the deployed function and check what it read (pass/fail table)
+	@$(PY) -m scripts.smoke --env $(ENV)
+
+destroy: check-env setup ## Destroy the deployment (ENV=dev needs CONFIRM=dev)
+	@if [ "$(ENV)" = sandbox ]; then $(PY) -m scripts.sandbox.server up; fi
+	@$(PY) -m scripts.tf destroy --env $(ENV)
+
+test: setup ## Run the whole test suite (unit, functional, end-to-end)
+	@$(PY) -m pytest
+
+test-unit: setup ## Run the fast tests only (no Terraform)
+	@$(PY) -m pytest -m "not e2e"
+
+clean: sandbox-down ## Remove build output and sandbox state (keeps the virtual environment)
+	rm -rf build .sandbox

@@ -1,0 +1,82 @@
+"""The function: read its secrets and parameters through the extension, prove it, leak nothing.
+
+Environment (set by the Terraform stack; names only, never values):
+  APP_SECRET_IDS       comma-separated Secrets Manager names
+  APP_PARAMETER_NAMES  comma-separated SSM parameter names (SecureStrings decrypted)
+
+The result names each item with its version and the SHA-256 of its value, so a caller
+who holds the stored value can check the function read the right one without the value
+ever leaving. An optional event key "deny_probe" ({"secret_id": ..., "parameter": ...})
+makes the function try names outside its own paths and report only "allowed" or
+"refused": the smoke test uses it to check that IAM keeps the function in its paths.
+
+Values are read inside the handler, never at import: the extension does not answer
+during INIT.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from typing import Any
+
+import secrets_client
+
+
+def _names(variable: str) -> list[str]:
+    return [name for name in os.environ.get(variable, "").split(",") if name]
+
+
+def _sha256(value: str | bytes) -> str:
+    return hashlib.sha256(value.encode() if isinstance(value, str) else value).hexdigest()
+
+
+def _read_secret(secret_id: str) -> dict[str, Any]:
+    body = secrets_client.get_secret(secret_id)
+    value = body["SecretString"] if "SecretString" in body else base64.b64decode(body["SecretBinary"])
+    return {"name": body["Name"], "version_id": body["VersionId"], "sha256": _sha256(value)}
+
+
+def _read_parameter(name: str) -> dict[str, Any]:
+    parameter = secrets_client.get_parameter(name, decrypt=True)
+    return {
+        "name": parameter["Name"],
+        "type": parameter["Type"],
+        "version": parameter["Version"],
+        "sha256": _sha256(parameter["Value"]),
+    }
+
+
+def _probe(read: Any, name: str) -> dict[str, Any]:
+    """Try a read that should be refused; report the outcome, never the value."""
+    try:
+        read(name)
+    except secrets_client.SecretsClientError as exc:
+        return {"name": name, "outcome": "refused", "status": exc.status, "error": type(exc).__name__}
+    return {"name": name, "outcome": "allowed"}
+
+
+def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
+    """Read every configured item; return names, versions and hashes."""
+    event = event or {}
+    result: dict[str, Any] = {
+        "function": getattr(context, "function_name", None),
+        "secrets": [_read_secret(name) for name in _names("APP_SECRET_IDS")],
+        "parameters": [_read_parameter(name) for name in _names("APP_PARAMETER_NAMES")],
+    }
+    probe = event.get("deny_probe") or {}
+    if probe:
+        result["deny_probe"] = []
+        if probe.get("secret_id"):
+            result["deny_probe"].append(_probe(secrets_client.get_secret, probe["secret_id"]))
+        if probe.get("parameter"):
+            result["deny_probe"].append(_probe(secrets_client.get_parameter, probe["parameter"]))
+    print(json.dumps({
+        "message": "read configuration",
+        "secrets": [s["name"] for s in result["secrets"]],
+        "parameters": [p["name"] for p in result["parameters"]],
+        "deny_probe": [(p["name"], p["outcome"]) for p in result.get("deny_probe", [])],
+    }))
+    return result

@@ -1,0 +1,114 @@
+"""Shared pieces of the project's scripts: paths, the one error type, and echoed commands.
+
+Every script turns a `UserError` into one line on stderr (the cause and the fix) and
+exit status 2, via `run_main`. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "build"
+SANDBOX_DIR = ROOT / ".sandbox"
+ENVS = ("sandbox", "dev")
+
+
+class UserError(Exception):
+    """A problem the user can fix; the message says the cause and the fix."""
+
+
+def check_env(env: str) -> str:
+    """Return `env` if it names a known environment, else raise a UserError."""
+    if env not in ENVS:
+        raise UserError(f"unknown ENV '{env}': use one of {', '.join(ENVS)} (e.g. make deploy ENV=sandbox)")
+    return env
+
+
+def say(message: str) -> None:
+    """Print a progress line for people (stderr, so stdout stays for data)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def step(title: str) -> None:
+    """Print a step header."""
+    say(f"\n==> {title}")
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    capture: bool = False,
+    check: bool = True,
+    echo: bool = True,
+    show: Callable[[str], bool] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a command, echoing it first. Never pass secret values in argv.
+
+    capture: keep stdout and stderr (returned); show: with capture, also print the output
+    lines for which show(line) is true as they come (progress for long steps).
+    """
+    if echo:
+        where = f" (in {os.path.relpath(cwd, ROOT)})" if cwd else ""
+        say(f"$ {shlex.join(str(a) for a in argv)}{where}")
+    if show is not None:
+        process = subprocess.Popen(
+            [str(a) for a in argv], cwd=cwd, env=dict(env) if env is not None else None, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )
+        lines = []
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if show(line):
+                say("  " + line.rstrip())
+        result = subprocess.CompletedProcess(argv, process.wait(), "".join(lines), "".join(lines))
+    else:
+        result = subprocess.run(
+            [str(a) for a in argv],
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            text=True,
+            stdout=subprocess.PIPE if capture else None,
+            stderr=subprocess.PIPE if capture else None,
+            stdin=subprocess.DEVNULL,
+        )
+    if check and result.returncode != 0:
+        raise UserError(
+            f"command failed ({result.returncode}): {shlex.join(str(a) for a in argv)}"
+            + (f": {first_error(result.stderr)}" if capture or show else "")
+        )
+    return result
+
+
+def first_error(output: str | None) -> str:
+    """The first error line of a command's output (Terraform's boxed diagnostics included)."""
+    lines = [line.strip("│╷╵ \t") for line in (output or "").splitlines()]
+    errors = [line for line in lines if line.startswith("Error")]
+    if errors:
+        index = lines.index(errors[0])
+        detail = next((line for line in lines[index + 1:]
+                       if line and not line.startswith(("on ", "with ", "(", "├", "│")) and not line[:1].isdigit()), "")
+        return f"{errors[0]} {detail}".strip()
+    tail = [line for line in lines if line]
+    return tail[-1] if tail else "no output"
+
+
+def run_main(main: Callable[[], int]) -> None:
+    """Run a script's main(); a UserError becomes one line on stderr and exit 2."""
+    try:
+        code = main()
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code)

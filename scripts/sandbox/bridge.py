@@ -1,0 +1,103 @@
+"""The one bridge between the modules (written for a current AWS provider) and the
+sandbox's offline provider 3.39.0.
+
+`prepare()` copies terraform/modules, terraform/stack and terraform/envs/sandbox to
+build/sandbox-tf/ and applies REWRITES to the copy, nothing else. Each rewrite must
+match at least once: a rewrite that no longer matches means the modules changed and
+the bridge must be looked at again, so it fails loudly instead of passing silently.
+What each rewrite takes away is what the sandbox does not exercise (README, "What the
+sandbox does not exercise").
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.common import BUILD, ROOT, UserError, say
+
+SOURCE = ROOT / "terraform"
+TARGET = BUILD / "sandbox-tf"
+COPIED = ("modules", "stack", "envs/sandbox")
+ROOT_DIR = TARGET / "envs" / "sandbox"
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """Replace `pattern` (a regex, multiline) in the files matching `files`."""
+
+    files: str  # glob under build/sandbox-tf
+    pattern: str
+    replacement: str
+    why: str
+
+
+REWRITES = (
+    Rewrite(
+        files="*/**/versions.tf",
+        pattern=r'version = ">= 5\.88"',
+        replacement='version = ">= 3.39.0" # sandbox bridge: was ">= 5.88"',
+        why="the offline provider is 3.39.0; the modules require >= 5.88",
+    ),
+    Rewrite(
+        files="modules/function/main.tf",
+        pattern=r"^(\s*)architectures\s*=\s*\[var\.architecture\]\n",
+        replacement=r"\1# sandbox bridge: architectures removed (provider 3.39 has no such argument)\n",
+        why="`architectures` arrived in provider 3.61: the sandbox function has moto's default (x86_64)",
+    ),
+    Rewrite(
+        files="modules/function/main.tf",
+        pattern=r"^(\s*)runtime(\s*)=\s*var\.runtime\n",
+        replacement=r'\1runtime\2= "python3.8" # sandbox bridge: provider 3.39 rejects newer runtimes\n',
+        why="provider 3.39 rejects runtimes newer than python3.8: moto records python3.8; "
+        "the local runner runs the handler with this machine's Python",
+    ),
+)
+
+
+def _copy_sources() -> None:
+    if TARGET.exists():
+        shutil.rmtree(TARGET)
+    for part in COPIED:
+        shutil.copytree(
+            SOURCE / part,
+            TARGET / part,
+            ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*.tfplan", "backend.hcl"),
+        )
+
+
+def apply_rewrites(base: Path, rewrites: tuple[Rewrite, ...] = REWRITES) -> list[tuple[Rewrite, list[str]]]:
+    """Apply each rewrite under `base`; return (rewrite, files changed). Fails if one matches nothing."""
+    done = []
+    for rewrite in rewrites:
+        changed = []
+        for path in sorted(base.glob(rewrite.files)):
+            text = path.read_text()
+            new, count = re.subn(rewrite.pattern, rewrite.replacement, text, flags=re.MULTILINE)
+            if count:
+                path.write_text(new)
+                changed.append(str(path.relative_to(base)))
+        if not changed:
+            raise UserError(
+                f"sandbox bridge: rewrite '{rewrite.why}' matched nothing in {rewrite.files}; "
+                "the modules changed: update REWRITES in scripts/sandbox/bridge.py"
+            )
+        done.append((rewrite, changed))
+    return done
+
+
+def prepare(quiet: bool = False) -> Path:
+    """Write the bridged copy and return the sandbox root directory in it."""
+    _copy_sources()
+    done = apply_rewrites(TARGET)
+    lines = [f"- {r.why} ({', '.join(files)})" for r, files in done]
+    (TARGET / "BRIDGE.txt").write_text(
+        "What the sandbox bridge changed in this copy (scripts/sandbox/bridge.py):\n" + "\n".join(lines) + "\n"
+    )
+    if not quiet:
+        say(f"sandbox bridge: {len(done)} rewrites for AWS provider 3.39.0 in {TARGET.relative_to(ROOT)}/")
+        for line in lines:
+            say(f"  {line}")
+    return ROOT_DIR

@@ -1,0 +1,315 @@
+"""The sandbox's stand-in for the AWS Parameters and Secrets Lambda Extension.
+
+It ships as the layer the sandbox function has attached (build/extension-layer.zip, made
+by scripts/package.py) and runs the way Lambda runs an extension: the local runner
+starts extensions/parameters-secrets-emulator from the layer, it registers with the
+runner's Extensions API and waits for events. It serves the extension's documented
+HTTP API (../shared/reference/extension.md) on localhost:
+  GET /secretsmanager/get?secretId=...[&versionStage=...|&versionId=...]
+  GET /systemsmanager/parameters/get?name=...[&version=...|&label=...][&withDecryption=true]
+with the X-Aws-Parameters-Secrets-Token check, the TTL cache and the settings variables.
+
+It reads from the sandbox with the function's own permissions: each request is checked
+against the policies of the function's role (scripts/sandbox/iam_policy.py) before the
+value is fetched, so a name outside the function's paths is refused as on AWS. Like the
+real extension it answers errors with an opaque HTTP 400 and logs the cause (never a
+value) to the function's log. Before the first INVOKE event (the INIT phase) it answers
+400, as the real one does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from scripts.sandbox import iam_policy
+
+NAME = "parameters-secrets-emulator"
+TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token"
+OPAQUE_ERROR = b"an unexpected error occurred while executing request"
+LEVELS = {"DEBUG": 10, "INFO": 20, "WARN": 30, "ERROR": 40, "NONE": 100}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The extension's settings, read from the same variables as the real one."""
+
+    cache_enabled: bool = True
+    cache_size: int = 1000
+    http_port: int = 2773
+    max_connections: int = 3
+    log_level: str = "INFO"
+    secrets_ttl: int = 300
+    parameters_ttl: int = 300
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> "Settings":
+        def number(name: str, default: int, low: int, high: int) -> int:
+            raw = env.get(name, str(default))
+            if not raw.isdigit() or not low <= int(raw) <= high:
+                raise ValueError(f"{name}={raw!r} is not a whole number from {low} to {high}")
+            return int(raw)
+
+        enabled = env.get("PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED", "TRUE").upper()
+        if enabled not in ("TRUE", "FALSE"):
+            raise ValueError(f"PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED={enabled!r} is not TRUE or FALSE")
+        level = env.get("PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL", "INFO").upper()
+        if level not in LEVELS:
+            raise ValueError(f"PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL={level!r} is not one of {', '.join(LEVELS)}")
+        return cls(
+            cache_enabled=enabled == "TRUE",
+            cache_size=number("PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE", 1000, 0, 1000),
+            http_port=number("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", 2773, 1, 65535),
+            max_connections=number("PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS", 3, 1, 1 << 16),
+            log_level=level,
+            secrets_ttl=number("SECRETS_MANAGER_TTL", 300, 0, 300),
+            parameters_ttl=number("SSM_PARAMETER_STORE_TTL", 300, 0, 300),
+        )
+
+
+class Refused(Exception):
+    """The backend refused a request (not found, access denied, bad input); the message is logged."""
+
+
+def log(settings: Settings, level: str, message: str) -> None:
+    """One line to the function's log, if the level is enabled."""
+    if LEVELS[level] >= LEVELS[settings.log_level]:
+        print(f"[{NAME}] {level} {message}", file=sys.stderr, flush=True)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, bytes):
+        import base64
+
+        return base64.b64encode(value).decode()
+    raise TypeError(type(value).__name__)
+
+
+class Backend:
+    """Reads from the sandbox, checking the function role's policies first."""
+
+    def __init__(self, function_name: str) -> None:
+        import boto3  # the real extension is a Go binary with its own SDK: this is its stand-in
+
+        self._session = boto3.session.Session()
+        self._ssm = self._session.client("ssm")
+        self._secrets = self._session.client("secretsmanager")
+        self.function_name = function_name
+        self._policies: list[dict[str, Any]] | None = None
+        self._lock = threading.Lock()
+        self.region = self._session.region_name
+        self.account = self._session.client("sts").get_caller_identity()["Account"]
+
+    def role_policies(self) -> list[dict[str, Any]]:
+        """The identity policies of the function's role (inline and attached), loaded once."""
+        with self._lock:
+            if self._policies is None:
+                self._policies = load_role_policies(self._session, self.function_name)
+            return self._policies
+
+    def authorize(self, action: str, resource: str) -> None:
+        decision = iam_policy.evaluate(self.role_policies(), action, resource)
+        if decision != "allowed":
+            raise Refused(
+                f"AccessDeniedException: the function's role is not authorized to perform {action} "
+                f"on {resource} ({decision.replace('_', ' ')})"
+            )
+
+    def parameter_arn(self, name: str) -> str:
+        if name.startswith("arn:"):
+            return name
+        return f"arn:aws:ssm:{self.region}:{self.account}:parameter{name if name.startswith('/') else '/' + name}"
+
+    def get_parameter(self, name: str, selector: str, decrypt: bool) -> dict[str, Any]:
+        self.authorize("ssm:GetParameter", self.parameter_arn(name))
+        return self._call(self._ssm.get_parameter, Name=name + selector, WithDecryption=decrypt)
+
+    def get_secret(self, secret_id: str, stage: str | None, version_id: str | None) -> dict[str, Any]:
+        arn = self._call(self._secrets.describe_secret, SecretId=secret_id)["ARN"]
+        self.authorize("secretsmanager:GetSecretValue", arn)
+        kwargs = {"SecretId": secret_id}
+        if stage:
+            kwargs["VersionStage"] = stage
+        if version_id:
+            kwargs["VersionId"] = version_id
+        return self._call(self._secrets.get_secret_value, **kwargs)
+
+    @staticmethod
+    def _call(method: Any, **kwargs: Any) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = method(**kwargs)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise Refused(f"{error.get('Code', 'ClientError')}: {error.get('Message', '')}") from None
+        response.pop("ResponseMetadata", None)
+        return response
+
+
+def load_role_policies(session: Any, function_name: str) -> list[dict[str, Any]]:
+    """Every identity policy document of the role a function runs as."""
+    role_arn = session.client("lambda").get_function_configuration(FunctionName=function_name)["Role"]
+    role = role_arn.rsplit("/", 1)[-1]
+    iam = session.client("iam")
+    documents = []
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        documents.append(_document(iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]))
+    for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
+        version = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=policy["DefaultVersionId"])
+        documents.append(_document(version["PolicyVersion"]["Document"]))
+    return documents
+
+
+def _document(document: Any) -> dict[str, Any]:
+    if isinstance(document, str):
+        return json.loads(urllib.parse.unquote(document))
+    return document
+
+
+class Emulator:
+    """The HTTP API's logic: token, phase, cache, dispatch. Independent of the socket server."""
+
+    def __init__(self, settings: Settings, backend: Any, token: str) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.token = token
+        self.invoked = threading.Event()  # set at the first INVOKE event: INIT is over
+        self._cache: OrderedDict[tuple[str, ...], tuple[float, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.backend_calls = 0
+
+    def handle(self, method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, bytes]:
+        """Answer one request: (HTTP status, body)."""
+        route = {"/secretsmanager/get": "secret", "/systemsmanager/parameters/get": "parameter"}.get(path)
+        if route is None:
+            return 404, b"not found"
+        if method != "GET":
+            return 405, b"method not allowed"
+        if not self.token or headers.get(TOKEN_HEADER.lower()) != self.token:
+            log(self.settings, "WARN", f"request without the right {TOKEN_HEADER} header refused")
+            return 403, b"forbidden: missing or wrong " + TOKEN_HEADER.encode()
+        if not self.invoked.is_set():
+            log(self.settings, "ERROR", "request during INIT refused: the extension serves requests from the first invocation on")
+            return 400, OPAQUE_ERROR
+        try:
+            if route == "secret":
+                return 200, self._secret(query)
+            return 200, self._parameter(query)
+        except Refused as exc:
+            log(self.settings, "ERROR", f"{route} request failed: {exc}")
+            return 400, OPAQUE_ERROR
+
+    def _cached(self, key: tuple[str, ...], ttl: int, fetch: Any) -> bytes:
+        use_cache = self.settings.cache_enabled and self.settings.cache_size > 0 and ttl > 0
+        now = time.monotonic()
+        if use_cache:
+            with self._lock:
+                hit = self._cache.get(key)
+                if hit and hit[0] > now:
+                    self._cache.move_to_end(key)
+                    log(self.settings, "DEBUG", f"cache hit for {key[1]}")
+                    return hit[1]
+        self.backend_calls += 1
+        body = json.dumps(fetch(), default=_json_default).encode()
+        if use_cache:
+            with self._lock:
+                self._cache[key] = (now + ttl, body)
+                self._cache.move_to_end(key)
+                while len(self._cache) > self.settings.cache_size:
+                    self._cache.popitem(last=False)
+        return body
+
+    def _secret(self, query: dict[str, str]) -> bytes:
+        secret_id = query.get("secretId")
+        if not secret_id:
+            raise Refused("ValidationException: secretId is required")
+        stage, version_id = query.get("versionStage"), query.get("versionId")
+        key = ("secret", secret_id, stage or "", version_id or "")
+        return self._cached(key, self.settings.secrets_ttl, lambda: self.backend.get_secret(secret_id, stage, version_id))
+
+    def _parameter(self, query: dict[str, str]) -> bytes:
+        name = query.get("name")
+        if not name:
+            raise Refused("ValidationException: name is required")
+        selector = f":{query['version']}" if "version" in query else f":{query['label']}" if "label" in query else ""
+        decrypt = query.get("withDecryption", "false").lower() == "true"
+        key = ("parameter", name, selector, str(decrypt))
+        return self._cached(
+            key,
+            self.settings.parameters_ttl,
+            lambda: {"Parameter": self.backend.get_parameter(name, selector, decrypt)["Parameter"], "ResultMetadata": {}},
+        )
+
+
+def make_server(emulator: Emulator) -> ThreadingHTTPServer:
+    """The HTTP server on localhost:<port>, answering with `emulator`."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            url = urllib.parse.urlsplit(self.path)
+            # First value of each parameter wins, as with the real extension.
+            query: dict[str, str] = {}
+            for key, value in urllib.parse.parse_qsl(url.query, keep_blank_values=True):
+                query.setdefault(key, value)
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            status, body = emulator.handle(self.command, url.path, query, headers)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json" if status == 200 else "text/plain")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib's name)
+            return  # request lines carry names only, but stay quiet like the real extension
+
+    server = ThreadingHTTPServer(("127.0.0.1", emulator.settings.http_port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+def _extensions_api(path: str, *, data: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, Any]]:
+    url = f"http://{os.environ['AWS_LAMBDA_RUNTIME_API']}/2020-01-01/extension/{path}"
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data is not None else "GET")
+    with urllib.request.urlopen(request, timeout=None) as response:
+        return dict(response.headers), json.loads(response.read() or b"{}")
+
+
+def main() -> int:
+    """Run as a Lambda extension: register, serve, follow INVOKE and SHUTDOWN events."""
+    settings = Settings.from_env(dict(os.environ))
+    headers, _ = _extensions_api(
+        "register", data=json.dumps({"events": ["INVOKE", "SHUTDOWN"]}).encode(), headers={"Lambda-Extension-Name": NAME}
+    )
+    identifier = headers["Lambda-Extension-Identifier"]
+    emulator = Emulator(settings, Backend(os.environ["AWS_LAMBDA_FUNCTION_NAME"]), os.environ.get("AWS_SESSION_TOKEN", ""))
+    server = make_server(emulator)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    log(settings, "INFO", f"serving on localhost:{settings.http_port}")
+    while True:
+        _, event = _extensions_api("event/next", headers={"Lambda-Extension-Identifier": identifier})
+        if event.get("eventType") == "INVOKE":
+            emulator.invoked.set()
+        elif event.get("eventType") == "SHUTDOWN":
+            log(settings, "DEBUG", f"shutdown after {emulator.backend_calls} backend calls")
+            server.shutdown()
+            return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""Post-deploy smoke test: the deployed function reads its own secrets and parameters through
+the extension, and nothing outside its paths.
+
+    python -m scripts.smoke --env sandbox|dev [--markdown FILE]
+
+1. Invokes the function (sandbox: the local runner; AWS: lambda:Invoke) with a deny probe.
+2. For every secret and parameter the stack declares, compares the SHA-256 the function
+   returned with the SHA-256 of the value actually stored (read here, hashed, dropped).
+3. Checks the function was refused the names outside its paths (another app's).
+4. Checks the role's policies: its own paths allowed, the others denied (sandbox: evaluated
+   here from the role's policies; AWS: iam:SimulatePrincipalPolicy).
+Prints a pass/fail table (and writes it as markdown with --markdown); exits 1 on any failure.
+No value is ever printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scripts import aws
+from scripts.common import UserError, check_env, run_main, say, step
+
+
+@dataclass
+class Check:
+    """One row of the report."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def invoke(env: str, stack: dict[str, Any], event: dict[str, Any]) -> tuple[Any, dict[str, Any] | None, str]:
+    """(payload, error, detail) of one invocation of the deployed function."""
+    if env == "sandbox":
+        from scripts.sandbox import runner, server
+
+        outcome = runner.invoke(stack["function_name"], event, endpoint=server.require_up(), region=stack["region"])
+        detail = (f"{outcome.duration_ms:.0f} ms (init {outcome.init_ms:.0f} ms), "
+                  f"{outcome.max_memory_mb} MB used; log {os.path.relpath(outcome.log_path)}")
+        return outcome.payload, outcome.error, detail
+    from botocore.exceptions import ClientError
+
+    try:
+        response = aws.client(env, "lambda", stack["region"]).invoke(
+            FunctionName=stack["function_name"], Payload=json.dumps(event).encode(), LogType="None"
+        )
+    except ClientError as exc:
+        raise UserError(f"cannot invoke {stack['function_name']} ({exc.response['Error']['Code']}); deploy it first: make deploy ENV={env}") from None
+    payload = json.loads(response["Payload"].read() or b"null")
+    if response.get("FunctionError"):
+        return None, payload, "lambda:Invoke"
+    return payload, None, "lambda:Invoke"
+
+
+def stored_hashes(env: str, stack: dict[str, Any]) -> dict[str, tuple[str, str]]:
+    """name -> (sha256 of the stored current value, version) for every declared item."""
+    secrets = aws.client(env, "secretsmanager", stack["region"])
+    ssm = aws.client(env, "ssm", stack["region"])
+    result = {}
+    for name in stack["secret_names"].values():
+        body = secrets.get_secret_value(SecretId=name)
+        result[name] = (_sha256(body["SecretString"]), body["VersionId"])
+    for name in [*stack["parameter_names"].values(), *stack["secure_parameter_names"].values()]:
+        parameter = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
+        result[name] = (_sha256(parameter["Value"]), str(parameter["Version"]))
+    return result
+
+
+def policy_decisions(env: str, stack: dict[str, Any], requests: list[tuple[str, str]]) -> list[str]:
+    """The role's decision ("allowed", "implicit_deny", "explicit_deny") for each (action, ARN)."""
+    if env == "sandbox":
+        from scripts.sandbox import iam_policy
+        from scripts.sandbox.extension_emulator import load_role_policies
+        from scripts.sandbox.server import require_up
+        import boto3
+
+        session = boto3.session.Session(region_name=stack["region"], aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+        policies = load_role_policies(_EndpointSession(session, require_up()), stack["function_name"])
+        return [iam_policy.evaluate(policies, action, arn) for action, arn in requests]
+    iam = aws.client(env, "iam", stack["region"])
+    decisions = []
+    for action, arn in requests:
+        result = iam.simulate_principal_policy(PolicySourceArn=stack["role_arn"], ActionNames=[action], ResourceArns=[arn])
+        decision = result["EvaluationResults"][0]["EvalDecision"]
+        decisions.append({"allowed": "allowed", "explicitDeny": "explicit_deny"}.get(decision, "implicit_deny"))
+    return decisions
+
+
+class _EndpointSession:
+    """A boto3 session whose clients all talk to the sandbox."""
+
+    def __init__(self, session: Any, endpoint: str) -> None:
+        self._session, self._endpoint = session, endpoint
+
+    def client(self, service: str) -> Any:
+        return self._session.client(service, endpoint_url=self._endpoint)
+
+
+def deny_probe(env: str) -> dict[str, str]:
+    """Names outside the function's paths: the sandbox's neighbour app, or SMOKE_DENY_* on AWS."""
+    if env == "sandbox":
+        from scripts.tf import outputs
+
+        return outputs(env, "deny_probe")
+    return {
+        "secret_id": os.environ.get("SMOKE_DENY_SECRET", f"/{env}/smoke-probe/secrets/outside"),
+        "parameter": os.environ.get("SMOKE_DENY_PARAMETER", f"/{env}/smoke-probe/config/outside"),
+    }
+
+
+def arn_of(stack: dict[str, Any], service: str, name: str) -> str:
+    """An ARN for a name in the stack's account and region (the account from the function's ARN)."""
+    partition, account = stack["function_arn"].split(":")[1], stack["function_arn"].split(":")[4]
+    if service == "ssm":
+        return f"arn:{partition}:ssm:{stack['region']}:{account}:parameter{name}"
+    return f"arn:{partition}:secretsmanager:{stack['region']}:{account}:secret:{name}-AbCdEf"
+
+
+def run_checks(env: str) -> tuple[str, list[Check]]:
+    from scripts.tf import outputs
+
+    stack = outputs(env)
+    probe = deny_probe(env)
+    payload, error, detail = invoke(env, stack, {"deny_probe": probe})
+    checks = [Check("invoke", error is None, detail if error is None else f"{error.get('errorType')}: {error.get('errorMessage')}")]
+    if error is not None:
+        return stack["function_name"], checks
+    returned = {item["name"]: item for item in [*payload.get("secrets", []), *payload.get("parameters", [])]}
+    for name, (digest, version) in sorted(stored_hashes(env, stack).items()):
+        item = returned.get(name)
+        if item is None:
+            checks.append(Check(f"read {name}", False, "the function did not return it"))
+            continue
+        got_version = str(item.get("version_id") or item.get("version"))
+        ok = item["sha256"] == digest and got_version == version
+        checks.append(Check(f"read {name}", ok, f"sha256 {'matches' if item['sha256'] == digest else 'DIFFERS from'} "
+                                                  f"the stored value, version {got_version[:8]}"
+                                                  + ("" if got_version == version else f" (stored: {version[:8]})")))
+    for result in payload.get("deny_probe", []):
+        checks.append(Check(f"refused {result['name']}", result["outcome"] == "refused",
+                            f"{result['outcome']}" + (f" (HTTP {result.get('status')})" if result.get("status") else "")))
+    if len(payload.get("deny_probe", [])) != len(probe):
+        checks.append(Check("deny probe", False, "the function did not try every name outside its paths"))
+    own = [("secretsmanager:GetSecretValue", arn_of(stack, "sm", n)) for n in stack["secret_names"].values()]
+    own += [("ssm:GetParameter", arn_of(stack, "ssm", n)) for n in [*stack["parameter_names"].values(), *stack["secure_parameter_names"].values()]]
+    outside = [("secretsmanager:GetSecretValue", arn_of(stack, "sm", probe["secret_id"])),
+               ("ssm:GetParameter", arn_of(stack, "ssm", probe["parameter"]))]
+    decisions = policy_decisions(env, stack, own + outside)
+    for (action, arn), decision in zip(own, decisions[: len(own)]):
+        checks.append(Check(f"policy allows {action} on {arn.split(':', 5)[5]}", decision == "allowed", decision.replace("_", " ")))
+    for (action, arn), decision in zip(outside, decisions[len(own):]):
+        checks.append(Check(f"policy denies {action} on {arn.split(':', 5)[5]}", decision != "allowed", decision.replace("_", " ")))
+    return stack["function_name"], checks
+
+
+def render(env: str, function: str, checks: list[Check], markdown: bool) -> str:
+    passed = sum(c.passed for c in checks)
+    if markdown:
+        rows = "\n".join(f"| {'✅' if c.passed else '❌'} | `{c.name}` | {c.detail} |" for c in checks)
+        return (f"### Smoke test: `{function}` (ENV={env})\n\n| | check | result |\n|---|---|---|\n{rows}\n\n"
+                f"**{passed} of {len(checks)} checks passed**\n")
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    mark = {True: "\033[32mPASS\033[0m" if colour else "PASS", False: "\033[31mFAIL\033[0m" if colour else "FAIL"}
+    width = max(len(c.name) for c in checks)
+    lines = [f"Smoke test: {function} (ENV={env})", ""]
+    lines += [f"  {mark[c.passed]}  {c.name:<{width}}  {c.detail}" for c in checks]
+    lines += ["", f"smoke: {passed} of {len(checks)} checks passed"]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--env", default=os.environ.get("ENV", "sandbox"), help="sandbox (default) or dev")
+    parser.add_argument("--markdown", help="also write the report as markdown to this file")
+    args = parser.parse_args()
+    env = check_env(args.env)
+    step(f"smoke test (ENV={env})")
+    function, checks = run_checks(env)
+    print(render(env, function, checks, markdown=False))
+    if args.markdown:
+        Path(args.markdown).write_text(render(env, function, checks, markdown=True))
+        say(f"markdown report: {args.markdown}")
+    return 0 if all(c.passed for c in checks) else 1
+
+
+if __name__ == "__main__":
+    run_main(main)

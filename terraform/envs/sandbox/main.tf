@@ -1,0 +1,79 @@
+# The sandbox root: the same stack as on AWS, against the local moto server.
+#
+# Only `make` runs this root, and never from here: scripts/sandbox/bridge.py first copies
+# it, with the modules and the stack, to build/sandbox-tf/ and rewrites what the offline
+# AWS provider 3.39.0 cannot express (it prints every change). State is local, in
+# .sandbox/terraform.tfstate, set by `terraform init -backend-config`.
+
+terraform {
+  required_version = ">= 1.11"
+
+  backend "local" {}
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "3.39.0"
+    }
+  }
+}
+
+provider "aws" {
+  region                      = var.region
+  access_key                  = "sandbox"
+  secret_key                  = "sandbox"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_get_ec2_platforms      = true # else provider 3.x calls ec2:DescribeAccountAttributes on AWS and retries ~25 s offline
+
+  endpoints {
+    iam            = var.sandbox_endpoint
+    lambda         = var.sandbox_endpoint
+    cloudwatchlogs = var.sandbox_endpoint
+    ec2            = var.sandbox_endpoint
+    secretsmanager = var.sandbox_endpoint
+    ssm            = var.sandbox_endpoint
+    sts            = var.sandbox_endpoint
+  }
+
+  default_tags {
+    tags = { Project = "lambda-secrets-kit", ManagedBy = "terraform", Sandbox = "true" }
+  }
+}
+
+# AWS's extension layer cannot be used here (moto only accepts layers it holds), so the
+# sandbox publishes its emulation of the extension, which the local runner starts as
+# Lambda would start an extension (scripts/sandbox/extension_emulator.py).
+resource "aws_lambda_layer_version" "extension_emulator" {
+  layer_name       = "sandbox-parameters-secrets-extension-emulator"
+  filename         = "${path.root}/../../../extension-layer.zip"
+  source_code_hash = filebase64sha256("${path.root}/../../../extension-layer.zip")
+}
+
+module "stack" {
+  source = "../../stack"
+
+  env                     = var.env
+  app                     = var.app
+  region                  = var.region
+  secrets                 = var.secrets
+  parameters              = var.parameters
+  secure_parameters       = var.secure_parameters
+  package_path            = "${path.root}/../../../function.zip"
+  extension_layer_arn     = aws_lambda_layer_version.extension_emulator.arn
+  recovery_window_in_days = 0 # the sandbox deletes at once
+  log_retention_days      = 1
+}
+
+# Another app's secret and parameter in the same account: the smoke test's deny probe
+# asks the function to read them, and the function must be refused.
+resource "aws_secretsmanager_secret" "neighbour" {
+  name                    = "/${var.env}/neighbour/secrets/api_key"
+  recovery_window_in_days = 0
+}
+
+resource "aws_ssm_parameter" "neighbour" {
+  name  = "/${var.env}/neighbour/config/api_base_url"
+  type  = "String"
+  value = "https://neighbour.example.com"
+}

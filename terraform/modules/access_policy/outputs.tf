@@ -1,0 +1,19 @@
+output "policy_json" {
+  description = "The read policy document (JSON)."
+  value       = jsonencode({ Version = "2012-10-17", Statement = local.statements })
+
+  precondition {
+    condition     = length(local.statements) > 0
+    error_message = "Give at least one of parameter_paths or secret_paths: a policy with no statement is invalid."
+  }
+}
+
+output "parameter_arn_patterns" {
+  description = "The SSM ARN patterns the policy allows."
+  value       = local.parameter_arns
+}
+
+output "secret_arn_patterns" {
+  description = "The Secrets Manager ARN patterns the policy allows."
+  value       = local.secret_arns
+}

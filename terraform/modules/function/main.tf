@@ -1,0 +1,102 @@
+# The Lambda function, its role, its log group, and the AWS Parameters and Secrets
+# Lambda Extension layer with the extension's settings as environment variables.
+
+locals {
+  # The extension's published layers: one row per region (publishing account and the
+  # latest layer version per architecture), kept as data in extension-layers.csv.
+  layer_rows = { for row in csvdecode(file("${path.module}/extension-layers.csv")) : row.region => row }
+  layer_row  = lookup(local.layer_rows, var.region, null)
+  layer_name = var.architecture == "arm64" ? "AWS-Parameters-and-Secrets-Lambda-Extension-Arm64" : "AWS-Parameters-and-Secrets-Lambda-Extension"
+  layer_version = var.extension_layer_version != null ? tostring(var.extension_layer_version) : (
+    local.layer_row == null ? "" : (var.architecture == "arm64" ? local.layer_row.arm64_layer_version : local.layer_row.x86_64_layer_version)
+  )
+  computed_layer_arn  = local.layer_row == null || local.layer_version == "" ? null : "arn:${local.layer_row.partition}:lambda:${var.region}:${local.layer_row.account}:layer:${local.layer_name}:${local.layer_version}"
+  extension_layer_arn = var.extension_layer_arn != null ? var.extension_layer_arn : local.computed_layer_arn
+
+  # Each extension setting under the exact variable name the extension reads.
+  extension_environment = {
+    PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED   = var.extension.cache_enabled ? "TRUE" : "FALSE"
+    PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE      = tostring(var.extension.cache_size)
+    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT       = tostring(var.extension.http_port)
+    PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS = tostring(var.extension.max_connections)
+    PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL       = var.extension.log_level
+    SECRETS_MANAGER_TTL                          = tostring(var.extension.secrets_manager_ttl)
+    SSM_PARAMETER_STORE_TTL                      = tostring(var.extension.ssm_parameter_store_ttl)
+    SECRETS_MANAGER_TIMEOUT_MILLIS               = tostring(var.extension.secrets_manager_timeout_millis)
+    SSM_PARAMETER_STORE_TIMEOUT_MILLIS           = tostring(var.extension.ssm_parameter_store_timeout_millis)
+  }
+  log_group_name = "/aws/lambda/${var.name}"
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = var.name
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "read" {
+  name   = "read-own-config"
+  role   = aws_iam_role.this.id
+  policy = var.read_policy_json
+}
+
+resource "aws_iam_role_policy" "logs" {
+  name = "write-own-logs"
+  role = aws_iam_role.this.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      Resource = "${aws_cloudwatch_log_group.this.arn}:*"
+    }]
+  })
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  function_name    = var.name
+  role             = aws_iam_role.this.arn
+  handler          = var.handler
+  runtime          = var.runtime
+  architectures    = [var.architecture]
+  filename         = var.package_path
+  source_code_hash = filebase64sha256(var.package_path)
+  memory_size      = var.memory_size
+  timeout          = var.timeout
+  layers           = local.extension_layer_arn == null ? [] : [local.extension_layer_arn]
+  tags             = var.tags
+
+  environment {
+    variables = merge(var.environment, local.extension_environment)
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.extension_layer_arn != null
+      error_message = "No AWS Parameters and Secrets Lambda Extension layer is known for region ${var.region} and architecture ${var.architecture}: set extension_layer_arn (see AWS's table of layer ARNs)."
+    }
+    precondition {
+      condition     = length(setintersection(keys(var.environment), keys(local.extension_environment))) == 0
+      error_message = "environment must not set the extension's variables; use the extension input instead."
+    }
+  }
+
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.logs, aws_iam_role_policy.read]
+}

@@ -1,0 +1,145 @@
+variable "name" {
+  type        = string
+  description = "Function name (also the role and log group name)."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
+    error_message = "name must be 1-64 letters, digits, hyphens or underscores (e.g. prod-payments)."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "Region the function runs in; selects the extension layer's publishing account and version."
+}
+
+variable "handler" {
+  type        = string
+  description = "Handler as module.function."
+  default     = "handler.handler"
+}
+
+variable "runtime" {
+  type        = string
+  description = "Python runtime."
+  default     = "python3.12"
+
+  validation {
+    condition     = contains(["python3.10", "python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be one of python3.10, python3.11, python3.12, python3.13."
+  }
+}
+
+variable "architecture" {
+  type        = string
+  description = "arm64 (cheaper per GB-second) or x86_64; selects the matching extension layer."
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture must be arm64 or x86_64."
+  }
+}
+
+variable "package_path" {
+  type        = string
+  description = "Path of the function's zip (built by scripts/package.py)."
+}
+
+variable "memory_size" {
+  type        = number
+  description = "Memory in MB (128-10240)."
+  default     = 256
+
+  validation {
+    condition     = var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "memory_size must be 128 to 10240 MB."
+  }
+}
+
+variable "timeout" {
+  type        = number
+  description = "Timeout in seconds (1-900)."
+  default     = 10
+
+  validation {
+    condition     = var.timeout >= 1 && var.timeout <= 900
+    error_message = "timeout must be 1 to 900 seconds."
+  }
+}
+
+variable "environment" {
+  type        = map(string)
+  description = "Environment variables for the handler (names of secrets and parameters, never values)."
+  default     = {}
+}
+
+variable "read_policy_json" {
+  type        = string
+  description = "The IAM policy that lets the function read its own secrets and parameters (from the access_policy module)."
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Days to keep the function's logs."
+  default     = 30
+}
+
+variable "extension_layer_arn" {
+  type        = string
+  description = "Whole extension layer ARN; overrides the one computed from region and architecture."
+  default     = null
+}
+
+variable "extension_layer_version" {
+  type        = number
+  description = "Extension layer version; overrides the version from extension-layers.csv."
+  default     = null
+}
+
+variable "extension" {
+  type = object({
+    cache_enabled                      = optional(bool, true)
+    cache_size                         = optional(number, 1000)
+    http_port                          = optional(number, 2773)
+    max_connections                    = optional(number, 3)
+    log_level                          = optional(string, "INFO")
+    secrets_manager_ttl                = optional(number, 300)
+    ssm_parameter_store_ttl            = optional(number, 300)
+    secrets_manager_timeout_millis     = optional(number, 0)
+    ssm_parameter_store_timeout_millis = optional(number, 0)
+  })
+  description = "Settings of the Parameters and Secrets extension (AWS's defaults when omitted)."
+  default     = {}
+
+  validation {
+    condition     = var.extension.secrets_manager_ttl >= 0 && var.extension.secrets_manager_ttl <= 300 && var.extension.ssm_parameter_store_ttl >= 0 && var.extension.ssm_parameter_store_ttl <= 300
+    error_message = "The TTLs must be 0 to 300 seconds (0 bypasses the cache)."
+  }
+
+  validation {
+    condition     = var.extension.cache_size >= 0 && var.extension.cache_size <= 1000
+    error_message = "cache_size must be 0 to 1000 (0 bypasses the cache)."
+  }
+
+  validation {
+    condition     = var.extension.http_port >= 1 && var.extension.http_port <= 65535 && var.extension.max_connections >= 1
+    error_message = "http_port must be 1 to 65535 and max_connections at least 1."
+  }
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN", "ERROR", "NONE"], var.extension.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARN, ERROR or NONE."
+  }
+
+  validation {
+    condition     = var.extension.secrets_manager_timeout_millis >= 0 && var.extension.ssm_parameter_store_timeout_millis >= 0 && floor(var.extension.secrets_manager_timeout_millis) == var.extension.secrets_manager_timeout_millis && floor(var.extension.ssm_parameter_store_timeout_millis) == var.extension.ssm_parameter_store_timeout_millis
+    error_message = "The timeouts must be whole numbers of milliseconds, 0 or more (0 means no timeout)."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Tags for every resource."
+  default     = {}
+}

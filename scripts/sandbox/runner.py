@@ -224,7 +224,7 @@ def invoke(function_name: str, event: Any, *, endpoint: str, region: str = "us-e
     client = boto3.client("lambda", endpoint_url=endpoint, region_name=region,
                           aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
     config = deployed_function(client, function_name)
-    code, layers = artifacts_for(client, config, code, layer_artifacts or [LAYER_ZIP])
+    code, layers = artifacts_for(client, config, code, [LAYER_ZIP] if layer_artifacts is None else layer_artifacts)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log_path = LOG_DIR / f"{function_name}.log"
     request_id = str(uuid.uuid4())

@@ -1,0 +1,193 @@
+"""End to end: the make targets a user runs, in a fresh copy of the repository, against a fresh sandbox.
+
+The copy has the repository's files only (no build/, no .sandbox/); it shares this
+checkout's virtual environment to save the install. Tests run in order and build on
+each other: deploy from clean, redeploy with no change, canary, bad input, destroy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass
+class Checkout:
+    path: Path
+    env: dict[str, str]
+    transcript: list[str] = field(default_factory=list)  # every make output, for the canary search
+
+    def make(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(["make", "--no-print-directory", *args], cwd=self.path, env={**self.env, **(env or {})},
+                                input=stdin if stdin is not None else "", capture_output=True, text=True, timeout=timeout)
+        self.transcript.append(result.stdout + result.stderr)
+        return result
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checkout]:
+    target = tmp_path_factory.mktemp("clone") / "repo"
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    (target / ".venv").symlink_to(ROOT / ".venv")
+    env = {**os.environ, "SANDBOX_PORT": str(free_port()), "NO_COLOR": "1", "AWS_EC2_METADATA_DISABLED": "true"}
+    env.pop("ENV", None)
+    env.pop("MAKEFLAGS", None)
+    result = Checkout(target, env)
+    yield result
+    result.make("sandbox-down")
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    return output
+
+
+def test_deploy_from_clean(checkout: Checkout) -> None:
+    """`make deploy` sets up, starts the sandbox, applies, sets demo values and passes the smoke test."""
+    output = ok(checkout.make("deploy"))
+    assert "sandbox up at" in output and "sandbox bridge: 3 rewrites" in output
+    assert "Apply complete! Resources: 10 added" in output
+    assert "demo value set" in output
+    smoke = [line for line in output.splitlines() if line.startswith("smoke:")]
+    assert smoke and "FAIL" not in output, output[-3000:]
+    passed, total = smoke[0].split()[1], smoke[0].split()[3]
+    assert passed == total and int(total) >= 9
+
+
+def test_second_deploy_plans_no_change(checkout: Checkout) -> None:
+    """Same sources: same zip, no planned change, values left alone, smoke still green."""
+    output = ok(checkout.make("deploy"))
+    assert "Plan for ENV=sandbox: no changes" in output
+    assert "(unchanged)" in output and "has a value already" in output
+    assert "Apply complete! Resources: 0 added, 0 changed, 0 destroyed." in output
+
+
+class ArgvWatch:
+    """Samples every process's command line while a command runs."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for proc in Path("/proc").glob("[0-9]*"):
+                try:
+                    self.seen.add((proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+                except OSError:
+                    pass
+            time.sleep(0.02)
+
+    def __enter__(self) -> "ArgvWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _artifact_texts(root: Path) -> Iterator[tuple[str, bytes]]:
+    """Every file under build/ and .sandbox/ (zips opened, plan files included), as bytes."""
+    for base in (root / "build", root / ".sandbox"):
+        for path in base.rglob("*"):
+            if not path.is_file() or path.is_symlink():
+                continue
+            data = path.read_bytes()
+            yield str(path.relative_to(root)), data
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    for member in archive.namelist():
+                        yield f"{path.relative_to(root)}!{member}", archive.read(member)
+
+
+def test_canary_values_never_leak(checkout: Checkout) -> None:
+    """Canary values set out-of-band reach the function (hashes match) but no state, plan, plan JSON, log, output or argv."""
+    secret_canary = "CANARY-" + secrets.token_hex(12)
+    secure_canary = "CANARY-" + secrets.token_hex(12)
+    value_file = checkout.path.parent / "value.txt"
+    value_file.write_text(secure_canary + "\n")
+    with ArgvWatch() as watch:
+        ok(checkout.make("put-secret", "NAME=/sandbox/demo/secrets/api_key", stdin=secret_canary + "\n"))
+        ok(checkout.make("put-secret", "NAME=/sandbox/demo/secrets/db_password", f"FILE={value_file}"))
+        value_file.unlink()
+        output = ok(checkout.make("deploy"))  # the smoke test compares hashes with the stored canaries
+        assert "FAIL" not in output
+        ok(checkout.make("plan"))  # leaves a saved plan to search
+    plan_file = checkout.path / "build/plans/sandbox.tfplan"
+    assert plan_file.stat().st_mode & 0o777 == 0o600
+    terraform = json.loads((checkout.path / "build/toolchain.json").read_text())["terraform"]
+    shown = subprocess.run([terraform, f"-chdir={checkout.path}/build/sandbox-tf/envs/sandbox", "show", "-json", str(plan_file)],
+                           env={**checkout.env, "TF_DATA_DIR": str(checkout.path / ".sandbox/tf-data"),
+                                "TF_CLI_CONFIG_FILE": str(checkout.path / "build/terraformrc-sandbox")},
+                           capture_output=True, text=True, check=True)
+    searched = dict(_artifact_texts(checkout.path))
+    searched["terraform show -json plan"] = shown.stdout.encode()
+    searched["make output"] = "\n".join(checkout.transcript).encode()
+    searched["process command lines"] = "\n".join(watch.seen).encode()
+    assert any(name.endswith("terraform.tfstate") for name in searched) and any(".tfplan" in name for name in searched)
+    assert any("logs/sandbox-demo.log" in name for name in searched)
+    for canary in (secret_canary, secure_canary):
+        leaks = [name for name, data in searched.items() if canary.encode() in data]
+        assert leaks == [], f"canary found in {leaks}"
+
+
+def test_bad_input_gets_one_line_and_a_fix(checkout: Checkout) -> None:
+    """Unknown ENV, no saved plan, unknown names, empty values, missing AWS credentials."""
+    cases = [
+        (("deploy", "ENV=bogus"), None, {}, "unknown ENV 'bogus'"),
+        (("put-secret", "NAME=/sandbox/demo/config/api_base_url"), "x", {}, "is not a secret or SecureString"),
+        (("put-secret", "NAME=/sandbox/demo/secrets/api_key"), "", {}, "the value is empty"),
+        (("plan", "ENV=dev"), None, {"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+                                     "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": ""},
+         "no working AWS credentials for ENV=dev"),
+    ]
+    for args, stdin, env, message in cases:
+        result = checkout.make(*args, stdin=stdin, env=env)
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert result.returncode != 0 and errors and message in errors[0], (args, result.stderr[-2000:])
+    plan = checkout.path / "build/plans/sandbox.tfplan"
+    plan.unlink(missing_ok=True)
+    result = checkout.make("apply")
+    assert result.returncode != 0 and "no saved plan for ENV=sandbox" in result.stderr and "make plan" in result.stderr
+
+
+def test_destroy_then_smoke_says_nothing_is_deployed(checkout: Checkout) -> None:
+    """`make destroy` leaves an empty state; a smoke test afterwards explains what to do."""
+    ok(checkout.make("destroy"))
+    state = json.loads((checkout.path / ".sandbox/terraform.tfstate").read_text())
+    assert state["resources"] == []
+    result = checkout.make("smoke")
+    assert result.returncode != 0 and "nothing is deployed for ENV=sandbox" in result.stderr
+
+
+def test_sandbox_down_is_reported(checkout: Checkout) -> None:
+    """With the sandbox stopped, commands say how to start it."""
+    ok(checkout.make("sandbox-down"))
+    status = checkout.make("sandbox-status")
+    assert status.returncode != 0 and "sandbox: down" in status.stdout
+    result = checkout.make("smoke")
+    assert result.returncode != 0 and "the sandbox is not running" in result.stderr and "make sandbox-up" in result.stderr

@@ -1,0 +1,107 @@
+"""scripts/sandbox/extension_emulator.py against a real moto server, with the app's real role."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from scripts.sandbox.extension_emulator import Backend, Emulator, Settings, make_server
+from tests.conftest import free_port
+from tests.functional.conftest import App
+
+TOKEN = "session-token"
+
+
+@pytest.fixture
+def emulator(app: App, aws_env: str) -> Emulator:
+    emulator = Emulator(Settings(), Backend(app.function), TOKEN)
+    emulator.invoked.set()
+    return emulator
+
+
+def get(emulator: Emulator, path: str, **query: str) -> tuple[int, bytes]:
+    return emulator.handle("GET", path, query, {"x-aws-parameters-secrets-token": TOKEN})
+
+
+def test_reads_own_secret_and_parameters(emulator: Emulator, app: App) -> None:
+    """Own secret and SecureString come back in AWS's response shapes, decrypted on request."""
+    status, body = get(emulator, "/secretsmanager/get", secretId=app.secret)
+    assert status == 200 and json.loads(body)["SecretString"] == app.values[app.secret]
+    status, body = get(emulator, "/systemsmanager/parameters/get", name=app.secure_parameter, withDecryption="true")
+    parameter = json.loads(body)["Parameter"]
+    assert status == 200 and parameter["Value"] == app.values[app.secure_parameter] and parameter["Type"] == "SecureString"
+
+
+def test_refuses_names_outside_the_role_policy(emulator: Emulator, app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    """A neighbour's parameter that exists is refused with the opaque 400; the cause is logged, not the value."""
+    status, body = get(emulator, "/systemsmanager/parameters/get", name=app.neighbour_parameter)
+    assert (status, body) == (400, b"an unexpected error occurred while executing request")
+    log = capsys.readouterr().err
+    assert "AccessDeniedException" in log and app.neighbour_parameter in log
+    assert app.values[app.neighbour_parameter] not in log
+
+
+def test_token_is_checked(emulator: Emulator, app: App) -> None:
+    """No token or a wrong one: 403, and the backend is not called."""
+    assert emulator.handle("GET", "/secretsmanager/get", {"secretId": app.secret}, {})[0] == 403
+    assert emulator.handle("GET", "/secretsmanager/get", {"secretId": app.secret}, {"x-aws-parameters-secrets-token": "x"})[0] == 403
+    assert emulator.backend_calls == 0
+
+
+def test_init_phase_is_refused(app: App, aws_env: str) -> None:
+    """Before the first INVOKE event the extension answers 400, as on Lambda."""
+    emulator = Emulator(Settings(), Backend(app.function), TOKEN)
+    assert get(emulator, "/secretsmanager/get", secretId=app.secret)[0] == 400
+    emulator.invoked.set()
+    assert get(emulator, "/secretsmanager/get", secretId=app.secret)[0] == 200
+
+
+def test_cache_serves_repeats_within_the_ttl(emulator: Emulator, app: App) -> None:
+    """Ten reads of one parameter make one backend call."""
+    for _ in range(10):
+        assert get(emulator, "/systemsmanager/parameters/get", name=app.parameter)[0] == 200
+    assert emulator.backend_calls == 1
+
+
+def test_ttl_zero_bypasses_the_cache(app: App, aws_env: str) -> None:
+    """SSM_PARAMETER_STORE_TTL=0: every read goes to the backend."""
+    emulator = Emulator(Settings.from_env({"SSM_PARAMETER_STORE_TTL": "0"}), Backend(app.function), TOKEN)
+    emulator.invoked.set()
+    for _ in range(3):
+        get(emulator, "/systemsmanager/parameters/get", name=app.parameter)
+    assert emulator.backend_calls == 3
+
+
+def test_unknown_path_and_method(emulator: Emulator) -> None:
+    """404 for an unknown path, 405 for a non-GET."""
+    assert get(emulator, "/nope")[0] == 404
+    assert emulator.handle("POST", "/secretsmanager/get", {}, {"x-aws-parameters-secrets-token": TOKEN})[0] == 405
+
+
+def test_settings_are_validated() -> None:
+    """Out-of-range settings are refused with the variable's name."""
+    with pytest.raises(ValueError, match="SECRETS_MANAGER_TTL"):
+        Settings.from_env({"SECRETS_MANAGER_TTL": "301"})
+    with pytest.raises(ValueError, match="LOG_LEVEL"):
+        Settings.from_env({"PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL": "LOUD"})
+
+
+def test_http_server_speaks_the_documented_api(emulator: Emulator, app: App) -> None:
+    """Over a real socket: URL-encoded name, first query value wins, JSON body."""
+    port = free_port()
+    emulator = Emulator(Settings(http_port=port), emulator.backend, TOKEN)
+    emulator.invoked.set()
+    server = make_server(emulator)
+    import threading
+
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{port}/systemsmanager/parameters/get?name=%2Ftest%2Fapp%2Fconfig%2Furl&name=%2Fother"
+        request = urllib.request.Request(url, headers={"X-Aws-Parameters-Secrets-Token": TOKEN})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            assert json.loads(response.read())["Parameter"]["Name"] == app.parameter
+    finally:
+        server.shutdown()
+        server.server_close()

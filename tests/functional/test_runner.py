@@ -1,0 +1,116 @@
+"""scripts/sandbox/runner.py: the deployed function run as Lambda would, against a real moto server."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from scripts import package
+from scripts.common import UserError
+from scripts.sandbox import runner
+from tests.functional.conftest import App, deploy_function, zip_of
+
+
+@pytest.fixture(autouse=True)
+def logs_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runner, "LOG_DIR", tmp_path / "logs")
+
+
+@pytest.fixture
+def artifacts(tmp_path: Path) -> tuple[Path, Path]:
+    code = tmp_path / "function.zip"
+    code.write_bytes(package.zip_bytes(package.tree_files(package.FUNCTION_SOURCE)))
+    layer = tmp_path / "layer.zip"
+    layer.write_bytes(package.zip_bytes(package.LAYER_FILES))
+    return code, layer
+
+
+def run(app: App, name: str, code: Path, layer: Path | None = None, event: dict | None = None) -> runner.Invocation:
+    return runner.invoke(name, event or {}, endpoint=app.endpoint, code=code, layer_artifacts=[layer] if layer else [])
+
+
+def test_runs_the_real_handler_through_the_emulated_extension(app: App, artifacts: tuple[Path, Path]) -> None:
+    """The handler reads its items via the layer's extension; hashes match; the neighbour is refused."""
+    code, layer = artifacts
+    result = run(app, app.function, code, layer, {"deny_probe": {"parameter": app.neighbour_parameter}})
+    assert result.error is None, result.error
+    returned = {i["name"]: i["sha256"] for i in result.payload["secrets"] + result.payload["parameters"]}
+    for name in (app.secret, app.secure_parameter, app.parameter):
+        assert returned[name] == hashlib.sha256(app.values[name].encode()).hexdigest()
+    assert result.payload["deny_probe"] == [{"name": app.neighbour_parameter, "outcome": "refused", "status": 400, "error": "RequestRefused"}]
+    log = result.log_path.read_text()
+    assert "REPORT RequestId" in log and "Max Memory Used" in log
+    assert not any(value in log for value in app.values.values() if value.startswith("CANARY"))
+
+
+def test_lambda_environment_and_no_sandbox_endpoint_for_the_handler(app: App, tmp_path: Path) -> None:
+    """The handler sees Lambda's variables and session credentials, not the sandbox's endpoint."""
+    code = tmp_path / "env.zip"
+    code.write_bytes(zip_of({"handler.py": (
+        "import os\n"
+        "def handler(event, context):\n"
+        "    keys = ['AWS_LAMBDA_FUNCTION_NAME', 'AWS_REGION', 'LAMBDA_TASK_ROOT', 'MY_SETTING', 'AWS_ENDPOINT_URL']\n"
+        "    return {'env': {k: os.environ.get(k) for k in keys}, 'token': bool(os.environ.get('AWS_SESSION_TOKEN')),\n"
+        "            'remaining': context.get_remaining_time_in_millis(), 'memory': context.memory_limit_in_mb}\n")}))
+    deploy_function(app.endpoint, "env-fn", code.read_bytes(), env={"MY_SETTING": "on"}, timeout=7, memory=512)
+    result = run(app, "env-fn", code)
+    assert result.error is None, result.error
+    env = result.payload["env"]
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == "env-fn" and env["AWS_REGION"] == "us-east-1" and env["MY_SETTING"] == "on"
+    assert env["LAMBDA_TASK_ROOT"] and env["AWS_ENDPOINT_URL"] is None and result.payload["token"]
+    assert 5000 < result.payload["remaining"] <= 7000 and result.payload["memory"] == 512
+
+
+def test_timeout_is_enforced(app: App, tmp_path: Path) -> None:
+    """A handler that sleeps past the function's timeout is stopped and reported."""
+    code = tmp_path / "slow.zip"
+    code.write_bytes(zip_of({"handler.py": "import time\ndef handler(e, c):\n    time.sleep(30)\n"}))
+    deploy_function(app.endpoint, "slow-fn", code.read_bytes(), timeout=1)
+    result = run(app, "slow-fn", code)
+    assert result.error["errorType"] == "Sandbox.Timeout" and 900 < result.duration_ms < 5000
+
+
+def test_memory_over_the_limit_is_a_failure(app: App, tmp_path: Path) -> None:
+    """Using more memory than the function's memory size fails the invocation."""
+    code = tmp_path / "big.zip"
+    code.write_bytes(zip_of({"handler.py": "def handler(e, c):\n    block = bytearray(200 * 1024 * 1024)\n    return len(block)\n"}))
+    deploy_function(app.endpoint, "big-fn", code.read_bytes(), memory=128)
+    result = run(app, "big-fn", code)
+    assert result.error["errorType"] == "Runtime.OutOfMemory" and result.max_memory_mb > 128
+
+
+def test_reading_at_import_time_fails_as_on_lambda(app: App, tmp_path: Path, artifacts: tuple[Path, Path]) -> None:
+    """The extension does not serve during INIT: a module-level read breaks the function."""
+    _, layer = artifacts
+    client = (package.FUNCTION_SOURCE / "secrets_client.py").read_text()
+    code = tmp_path / "eager.zip"
+    code.write_bytes(zip_of({"secrets_client.py": client, "handler.py": (
+        "import secrets_client\n"
+        f"VALUE = secrets_client.get_parameter({app.parameter!r})\n"
+        "def handler(e, c):\n    return 'unreachable'\n")}))
+    deploy_function(app.endpoint, "eager-fn", code.read_bytes(), layer=layer.read_bytes(), env={})
+    result = run(app, "eager-fn", code, layer)
+    assert result.error is not None and result.payload is None
+    assert result.error["errorType"] in ("RequestRefused", "ExtensionUnavailable")
+
+
+def test_code_that_is_not_the_deployed_code_is_refused(app: App, artifacts: tuple[Path, Path], tmp_path: Path) -> None:
+    """The runner checks the artifact's hash against the deployed CodeSha256."""
+    other = tmp_path / "other.zip"
+    other.write_bytes(zip_of({"handler.py": "def handler(e, c):\n    return 1\n"}))
+    with pytest.raises(UserError, match="is not"):
+        run(app, app.function, other, artifacts[1])
+
+
+def test_missing_layer_artifact_is_refused(app: App, artifacts: tuple[Path, Path]) -> None:
+    """An attached layer with no local artifact of the same hash is an error, not a silent skip."""
+    with pytest.raises(UserError, match="no local artifact has its hash"):
+        run(app, app.function, artifacts[0], None)
+
+
+def test_unknown_function(app: App, artifacts: tuple[Path, Path]) -> None:
+    """A function that is not deployed: a one-line cause and the fix."""
+    with pytest.raises(UserError, match="does not exist in the sandbox; deploy it first"):
+        run(app, "no-such-fn", artifacts[0])

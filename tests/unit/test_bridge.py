@@ -1,0 +1,51 @@
+"""scripts/sandbox/bridge.py: the one place the sandbox departs from the modules."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scripts.common import UserError
+from scripts.sandbox import bridge
+from scripts.sandbox.bridge import Rewrite, apply_rewrites
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    for part in bridge.COPIED:
+        shutil.copytree(ROOT / "terraform" / part, tmp_path / part)
+    return tmp_path
+
+
+def test_rewrites_remove_what_provider_339_lacks(copy: Path) -> None:
+    """After the bridge: no architectures argument, runtime python3.8, provider >= 3.39.0."""
+    done = apply_rewrites(copy)
+    assert len(done) == len(bridge.REWRITES)
+    function = (copy / "modules/function/main.tf").read_text()
+    assert "architectures" not in function.replace("# sandbox bridge: architectures removed", "")
+    assert 'runtime          = "python3.8"' in function
+    for versions in copy.glob("*/**/versions.tf"):
+        assert '">= 5.88"' not in versions.read_text().split("#")[0]
+
+
+def test_the_modules_themselves_keep_the_current_provider_arguments() -> None:
+    """The bridge works on a copy: the modules still declare architectures and var.runtime."""
+    function = (ROOT / "terraform/modules/function/main.tf").read_text()
+    assert "architectures    = [var.architecture]" in function
+    assert "runtime          = var.runtime" in function
+
+
+def test_a_rewrite_that_matches_nothing_fails(copy: Path) -> None:
+    """A stale rewrite (the modules changed) is an error, not a silent no-op."""
+    stale = (Rewrite(files="modules/function/main.tf", pattern="no_such_argument", replacement="", why="stale"),)
+    with pytest.raises(UserError, match="matched nothing"):
+        apply_rewrites(copy, stale)
+
+
+def test_only_the_sandbox_root_is_copied() -> None:
+    """The real-AWS roots never go through the bridge."""
+    assert all(not part.startswith("envs/") or part == "envs/sandbox" for part in bridge.COPIED)

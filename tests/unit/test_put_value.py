@@ -1,0 +1,48 @@
+"""scripts/put_value.py: values come from stdin or a file, never argv."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from scripts import put_value
+from scripts.common import UserError
+
+
+def test_value_from_file_loses_one_trailing_newline(tmp_path: Path) -> None:
+    """A file written by an editor ends in a newline that is not part of the value."""
+    path = tmp_path / "v"
+    path.write_text("s3cret\n")
+    assert put_value.read_value(str(path)) == "s3cret"
+    path.write_text("two\n\n")
+    assert put_value.read_value(str(path)) == "two\n"
+
+
+def test_value_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Piped stdin is the default source."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("from-stdin\r\n"))
+    assert put_value.read_value(None) == "from-stdin"
+
+
+def test_empty_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An empty value is a mistake, not a value."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    with pytest.raises(UserError, match="empty"):
+        put_value.read_value(None)
+
+
+def test_unreadable_file_names_the_file(tmp_path: Path) -> None:
+    """A missing file gives the path and the fix, not a traceback."""
+    with pytest.raises(UserError, match="cannot read FILE="):
+        put_value.read_value(str(tmp_path / "missing"))
+
+
+def test_oversized_values_are_refused_before_any_call() -> None:
+    """Sizes are checked against each service's limit before reaching AWS."""
+    stack = {"region": "us-east-1", "function_name": "f"}
+    with pytest.raises(UserError, match="at most 4096"):
+        put_value.put("sandbox", stack, "secure_parameter", "/a/b/c/d", "x" * 4097)
+    with pytest.raises(UserError, match="at most 65536"):
+        put_value.put("sandbox", stack, "secret", "/a/b/c/d", "x" * 65537)

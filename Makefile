@@ -48,7 +48,7 @@ sandbox-status: ## Is the sandbox up?
 package: setup ## Build build/function.zip (byte-identical for the same sources)
 	@$(PY) -m scripts.package
 
-plan: check-env setup package ## Plan and save build/plans/$(ENV).tfplan; print a summary
+plan: check-env setup package ## Plan and save build/plans/<ENV>.tfplan (mode 0600); print a summary
 	@if [ "$(ENV)" = sandbox ]; then $(PY) -m scripts.sandbox.server up; fi
 	@$(PY) -m scripts.tf plan --env $(ENV)
 
@@ -72,7 +72,7 @@ destroy: check-env setup ## Destroy the deployment (ENV=dev needs CONFIRM=dev)
 test: setup ## Run the whole test suite (unit, functional, end-to-end)
 	@$(PY) -m pytest
 
-test-unit: setup ## Run the fast tests only (no Terraform)
+test-unit: setup ## Run the tests without the end-to-end make flow (about 20 s)
 	@$(PY) -m pytest -m "not e2e"
 
 clean: sandbox-down ## Remove build output and sandbox state (keeps the virtual environment)

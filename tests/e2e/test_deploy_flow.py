@@ -50,7 +50,9 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checkout]:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     (target / ".venv").symlink_to(ROOT / ".venv")
-    env = {**os.environ, "SANDBOX_PORT": str(free_port()), "NO_COLOR": "1", "AWS_EC2_METADATA_DISABLED": "true"}
+    # As on a fresh machine: no terraform on PATH, so setup must fall back to the bundled one.
+    path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "terraform").exists())
+    env = {**os.environ, "PATH": path, "SANDBOX_PORT": str(free_port()), "NO_COLOR": "1", "AWS_EC2_METADATA_DISABLED": "true"}
     env.pop("ENV", None)
     env.pop("MAKEFLAGS", None)
     result = Checkout(target, env)
@@ -67,6 +69,7 @@ def ok(result: subprocess.CompletedProcess[str]) -> str:
 def test_deploy_from_clean(checkout: Checkout) -> None:
     """`make deploy` sets up, starts the sandbox, applies, sets demo values and passes the smoke test."""
     output = ok(checkout.make("deploy"))
+    assert "(bundled: " in output, "setup did not fall back to the bundled terraform"
     assert "sandbox up at" in output and "sandbox bridge: 3 rewrites" in output
     assert "Apply complete! Resources: 10 added" in output
     assert "demo value set" in output

@@ -69,3 +69,17 @@ def test_bundled_terraform_shim_runs(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert check.returncode == 3 and "ugly.tf" in check.stdout
     subprocess.run([str(shim), "fmt", str(tmp_path)], check=True, capture_output=True, env=env)
     assert 'default = "a"' in (tmp_path / "ugly.tf").read_text()
+
+
+def test_recent_terraform_on_path_is_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A terraform on PATH at least MIN_TERRAFORM is used; an older one is passed over for the bundled one."""
+    fake = tmp_path / "terraform"
+    monkeypatch.delenv("TERRAFORM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(toolchain, "SHIM", tmp_path / "shim" / "terraform-bundled")
+    (tmp_path / "shim").mkdir()
+    fake.write_text('#!/bin/sh\necho \'{"terraform_version": "1.12.0"}\'\n')
+    fake.chmod(0o755)
+    assert toolchain.choose_terraform() == toolchain.Toolchain(str(fake), "1.12.0", "PATH")
+    fake.write_text('#!/bin/sh\necho \'{"terraform_version": "1.5.7"}\'\n')
+    assert toolchain.choose_terraform().source == "bundled"

@@ -41,6 +41,18 @@ def _error(exc: BaseException) -> dict[str, object]:
     }
 
 
+def peak_memory_mb() -> int:
+    """This process's peak resident memory (VmHWM: since exec, unlike ru_maxrss)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
 def main() -> int:
     control = os.fdopen(int(sys.argv[1]), "w", buffering=1)
     sys.path[:0] = sys.argv[2:]  # task root and layer paths first, as on Lambda
@@ -62,10 +74,10 @@ def main() -> int:
     context = Context(invoke["request_id"], invoke["deadline_ms"], invoke["function_arn"])
     try:
         result = handler(invoke["event"], context)
-        send({"result": result})
+        send({"result": result, "max_memory_mb": peak_memory_mb()})
     except Exception as exc:
         traceback.print_exc()
-        send({"error": _error(exc)})
+        send({"error": _error(exc), "max_memory_mb": peak_memory_mb()})
     return 0
 
 

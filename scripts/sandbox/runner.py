@@ -282,19 +282,20 @@ def invoke(function_name: str, event: Any, *, endpoint: str, region: str = "us-e
                 runtime.kill()
                 result.error = {"errorType": "Sandbox.Timeout",
                                 "errorMessage": f"Task timed out after {int(config['Timeout']):.2f} seconds"}
-            elif "error" in message:
-                result.error = message["error"]
             else:
-                result.payload = message["result"]
+                result.max_memory_mb = message["max_memory_mb"]
+                if "error" in message:
+                    result.error = message["error"]
+                else:
+                    result.payload = message["result"]
         finally:
             if runtime.stdin:
                 runtime.stdin.close()
             try:
-                _, status, usage = os.wait4(runtime.pid, 0)
-                runtime.returncode = os.waitstatus_to_exitcode(status)
-                result.max_memory_mb = max(1, usage.ru_maxrss // 1024)
-            except ChildProcessError:
-                pass
+                runtime.wait(timeout=SHUTDOWN_GRACE)
+            except subprocess.TimeoutExpired:
+                runtime.kill()
+                runtime.wait()
             api.send({"eventType": "SHUTDOWN", "shutdownReason": "spindown", "deadlineMs": int(time.time() * 1000) + 2000})
             for process in processes:
                 try:

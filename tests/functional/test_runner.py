@@ -75,7 +75,7 @@ def test_timeout_is_enforced(app: App, tmp_path: Path) -> None:
 def test_memory_over_the_limit_is_a_failure(app: App, tmp_path: Path) -> None:
     """Using more memory than the function's memory size fails the invocation."""
     code = tmp_path / "big.zip"
-    code.write_bytes(zip_of({"handler.py": "def handler(e, c):\n    block = bytearray(200 * 1024 * 1024)\n    return len(block)\n"}))
+    code.write_bytes(zip_of({"handler.py": "def handler(e, c):\n    block = b'x' * (200 * 1024 * 1024)\n    return len(block)\n"}))
     deploy_function(app.endpoint, "big-fn", code.read_bytes(), memory=128)
     result = run(app, "big-fn", code)
     assert result.error["errorType"] == "Runtime.OutOfMemory" and result.max_memory_mb > 128

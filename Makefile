@@ -15,7 +15,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
+.PHONY: help lint setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
 
 help: ## List the targets
 	@echo "usage: make <target> [ENV=sandbox|dev] [SANDBOX_PORT=$(SANDBOX_PORT)]"
@@ -74,6 +74,11 @@ test: setup ## Run the whole test suite (unit, functional, end-to-end)
 
 test-unit: setup ## Run the tests without the end-to-end make flow (about 20 s)
 	@$(PY) -m pytest -m "not e2e"
+
+lint: setup ## Check style without changing files: ruff (Python), terraform fmt
+	@$(PY) -m ruff check scripts lambda_src tests
+	@$(PY) -m ruff format --check scripts lambda_src tests
+	@$(PY) -m scripts.toolchain fmt-check
 
 clean: sandbox-down ## Remove build output and sandbox state (keeps the virtual environment)
 	rm -rf build .sandbox

@@ -73,10 +73,14 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
             result["deny_probe"].append(_probe(secrets_client.get_secret, probe["secret_id"]))
         if probe.get("parameter"):
             result["deny_probe"].append(_probe(secrets_client.get_parameter, probe["parameter"]))
-    print(json.dumps({
-        "message": "read configuration",
-        "secrets": [s["name"] for s in result["secrets"]],
-        "parameters": [p["name"] for p in result["parameters"]],
-        "deny_probe": [(p["name"], p["outcome"]) for p in result.get("deny_probe", [])],
-    }))
+    print(
+        json.dumps(
+            {
+                "message": "read configuration",
+                "secrets": [s["name"] for s in result["secrets"]],
+                "parameters": [p["name"] for p in result["parameters"]],
+                "deny_probe": [(p["name"], p["outcome"]) for p in result.get("deny_probe", [])],
+            }
+        )
+    )
     return result

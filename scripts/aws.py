@@ -14,8 +14,9 @@ def client(env: str, service: str, region: str) -> Any:
     if env == "sandbox":
         from scripts.sandbox.server import require_up
 
-        return boto3.client(service, region_name=region, endpoint_url=require_up(),
-                            aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+        return boto3.client(
+            service, region_name=region, endpoint_url=require_up(), aws_access_key_id="sandbox", aws_secret_access_key="sandbox"
+        )
     try:
         return boto3.client(service, region_name=region)
     except Exception as exc:  # botocore raises several unrelated types for bad profiles

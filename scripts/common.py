@@ -60,8 +60,13 @@ def run(
         say(f"$ {shlex.join(str(a) for a in argv)}{where}")
     if show is not None:
         process = subprocess.Popen(
-            [str(a) for a in argv], cwd=cwd, env=dict(env) if env is not None else None, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [str(a) for a in argv],
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
         lines = []
         assert process.stdout is not None
@@ -94,8 +99,14 @@ def first_error(output: str | None) -> str:
     errors = [line for line in lines if line.startswith("Error")]
     if errors:
         index = lines.index(errors[0])
-        detail = next((line for line in lines[index + 1:]
-                       if line and not line.startswith(("on ", "with ", "(", "├", "│")) and not line[:1].isdigit()), "")
+        detail = next(
+            (
+                line
+                for line in lines[index + 1 :]
+                if line and not line.startswith(("on ", "with ", "(", "├", "│")) and not line[:1].isdigit()
+            ),
+            "",
+        )
         return f"{errors[0]} {detail}".strip()
     tail = [line for line in lines if line]
     return tail[-1] if tail else "no output"

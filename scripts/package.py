@@ -91,8 +91,10 @@ def build() -> dict[Path, str]:
         data = zip_bytes(files)
         changed = write_if_changed(target, data)
         hashes[target] = lambda_hash(data)
-        say(f"{target.relative_to(ROOT)}: {len(files)} files, {len(data)} bytes, sha256 {hashes[target]} "
-            f"({'written' if changed else 'unchanged'})")
+        say(
+            f"{target.relative_to(ROOT)}: {len(files)} files, {len(data)} bytes, sha256 {hashes[target]} "
+            f"({'written' if changed else 'unchanged'})"
+        )
     return hashes
 
 

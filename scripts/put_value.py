@@ -69,7 +69,11 @@ def put(env: str, stack: dict[str, Any], kind: str, name: str, value: str) -> st
     if size > MAX_STANDARD_PARAMETER_BYTES:
         raise UserError(f"{name}: the value is {size} bytes; a standard parameter takes at most {MAX_STANDARD_PARAMETER_BYTES}")
     response = aws.client(env, "ssm", stack["region"]).put_parameter(
-        Name=name, Value=value, Type="SecureString", Overwrite=True, Tier="Standard",
+        Name=name,
+        Value=value,
+        Type="SecureString",
+        Overwrite=True,
+        Tier="Standard",
         Description=f"SecureString of {stack['function_name']}, set out-of-band by make put-secret",
     )
     return str(response["Version"])

@@ -47,8 +47,10 @@ def invoke(env: str, stack: dict[str, Any], event: dict[str, Any]) -> tuple[Any,
         from scripts.sandbox import runner, server
 
         outcome = runner.invoke(stack["function_name"], event, endpoint=server.require_up(), region=stack["region"])
-        detail = (f"{outcome.duration_ms:.0f} ms (init {outcome.init_ms:.0f} ms), "
-                  f"{outcome.max_memory_mb} MB used; log {os.path.relpath(outcome.log_path)}")
+        detail = (
+            f"{outcome.duration_ms:.0f} ms (init {outcome.init_ms:.0f} ms), "
+            f"{outcome.max_memory_mb} MB used; log {os.path.relpath(outcome.log_path)}"
+        )
         return outcome.payload, outcome.error, detail
     from botocore.exceptions import ClientError
 
@@ -57,7 +59,9 @@ def invoke(env: str, stack: dict[str, Any], event: dict[str, Any]) -> tuple[Any,
             FunctionName=stack["function_name"], Payload=json.dumps(event).encode(), LogType="None"
         )
     except ClientError as exc:
-        raise UserError(f"cannot invoke {stack['function_name']} ({exc.response['Error']['Code']}); deploy it first: make deploy ENV={env}") from None
+        raise UserError(
+            f"cannot invoke {stack['function_name']} ({exc.response['Error']['Code']}); deploy it first: make deploy ENV={env}"
+        ) from None
     payload = json.loads(response["Payload"].read() or b"null")
     if response.get("FunctionError"):
         return None, payload, "lambda:Invoke"
@@ -81,10 +85,11 @@ def stored_hashes(env: str, stack: dict[str, Any]) -> dict[str, tuple[str, str]]
 def policy_decisions(env: str, stack: dict[str, Any], requests: list[tuple[str, str]]) -> list[str]:
     """The role's decision ("allowed", "implicit_deny", "explicit_deny") for each (action, ARN)."""
     if env == "sandbox":
+        import boto3
+
         from scripts.sandbox import iam_policy
         from scripts.sandbox.extension_emulator import load_role_policies
         from scripts.sandbox.server import require_up
-        import boto3
 
         session = boto3.session.Session(region_name=stack["region"], aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
         policies = load_role_policies(_EndpointSession(session, require_up()), stack["function_name"])
@@ -128,40 +133,63 @@ def arn_of(stack: dict[str, Any], service: str, name: str) -> str:
     return f"arn:{partition}:secretsmanager:{stack['region']}:{account}:secret:{name}-AbCdEf"
 
 
-def run_checks(env: str) -> tuple[str, list[Check]]:
-    from scripts.tf import outputs
-
-    stack = outputs(env)
-    probe = deny_probe(env)
-    payload, error, detail = invoke(env, stack, {"deny_probe": probe})
-    checks = [Check("invoke", error is None, detail if error is None else f"{error.get('errorType')}: {error.get('errorMessage')}")]
-    if error is not None:
-        return stack["function_name"], checks
+def compare(payload: dict[str, Any], stored: dict[str, tuple[str, str]], probe: dict[str, str]) -> list[Check]:
+    """Checks from what the function returned against what is stored (pure: no I/O)."""
+    checks = []
     returned = {item["name"]: item for item in [*payload.get("secrets", []), *payload.get("parameters", [])]}
-    for name, (digest, version) in sorted(stored_hashes(env, stack).items()):
+    for name, (digest, version) in sorted(stored.items()):
         item = returned.get(name)
         if item is None:
             checks.append(Check(f"read {name}", False, "the function did not return it"))
             continue
         got_version = str(item.get("version_id") or item.get("version"))
-        ok = item["sha256"] == digest and got_version == version
-        checks.append(Check(f"read {name}", ok, f"sha256 {'matches' if item['sha256'] == digest else 'DIFFERS from'} "
-                                                  f"the stored value, version {got_version[:8]}"
-                                                  + ("" if got_version == version else f" (stored: {version[:8]})")))
-    for result in payload.get("deny_probe", []):
-        checks.append(Check(f"refused {result['name']}", result["outcome"] == "refused",
-                            f"{result['outcome']}" + (f" (HTTP {result.get('status')})" if result.get("status") else "")))
-    if len(payload.get("deny_probe", [])) != len(probe):
-        checks.append(Check("deny probe", False, "the function did not try every name outside its paths"))
+        same = item["sha256"] == digest
+        detail = f"sha256 {'matches' if same else 'DIFFERS from'} the stored value, version {got_version[:8]}"
+        if got_version != version:
+            detail += f" (stored: {version[:8]})"
+        checks.append(Check(f"read {name}", same and got_version == version, detail))
+    outcomes = {result["name"]: result for result in payload.get("deny_probe", [])}
+    for name in probe.values():
+        result = outcomes.get(name)
+        if result is None:
+            checks.append(Check(f"refused {name}", False, "the function did not try it"))
+        else:
+            status = f" (HTTP {result['status']})" if result.get("status") else ""
+            checks.append(Check(f"refused {name}", result["outcome"] == "refused", result["outcome"] + status))
+    return checks
+
+
+def run_checks(env: str) -> tuple[str, list[Check]]:
+    """Invoke, compare, check the policy; return the function's name and the checks."""
+    from scripts.tf import outputs
+
+    stack = outputs(env)
+    probe = deny_probe(env)
+    payload, error, detail = invoke(env, stack, {"deny_probe": probe})
+    checks = [
+        Check("invoke", error is None, detail if error is None else f"{error.get('errorType')}: {error.get('errorMessage')}")
+    ]
+    if error is not None:
+        return stack["function_name"], checks
+    checks += compare(payload, stored_hashes(env, stack), probe)
     own = [("secretsmanager:GetSecretValue", arn_of(stack, "sm", n)) for n in stack["secret_names"].values()]
-    own += [("ssm:GetParameter", arn_of(stack, "ssm", n)) for n in [*stack["parameter_names"].values(), *stack["secure_parameter_names"].values()]]
-    outside = [("secretsmanager:GetSecretValue", arn_of(stack, "sm", probe["secret_id"])),
-               ("ssm:GetParameter", arn_of(stack, "ssm", probe["parameter"]))]
+    own += [
+        ("ssm:GetParameter", arn_of(stack, "ssm", n))
+        for n in [*stack["parameter_names"].values(), *stack["secure_parameter_names"].values()]
+    ]
+    outside = [
+        ("secretsmanager:GetSecretValue", arn_of(stack, "sm", probe["secret_id"])),
+        ("ssm:GetParameter", arn_of(stack, "ssm", probe["parameter"])),
+    ]
     decisions = policy_decisions(env, stack, own + outside)
     for (action, arn), decision in zip(own, decisions[: len(own)]):
-        checks.append(Check(f"policy allows {action} on {arn.split(':', 5)[5]}", decision == "allowed", decision.replace("_", " ")))
-    for (action, arn), decision in zip(outside, decisions[len(own):]):
-        checks.append(Check(f"policy denies {action} on {arn.split(':', 5)[5]}", decision != "allowed", decision.replace("_", " ")))
+        checks.append(
+            Check(f"policy allows {action} on {arn.split(':', 5)[5]}", decision == "allowed", decision.replace("_", " "))
+        )
+    for (action, arn), decision in zip(outside, decisions[len(own) :]):
+        checks.append(
+            Check(f"policy denies {action} on {arn.split(':', 5)[5]}", decision != "allowed", decision.replace("_", " "))
+        )
     return stack["function_name"], checks
 
 
@@ -169,8 +197,10 @@ def render(env: str, function: str, checks: list[Check], markdown: bool) -> str:
     passed = sum(c.passed for c in checks)
     if markdown:
         rows = "\n".join(f"| {'✅' if c.passed else '❌'} | `{c.name}` | {c.detail} |" for c in checks)
-        return (f"### Smoke test: `{function}` (ENV={env})\n\n| | check | result |\n|---|---|---|\n{rows}\n\n"
-                f"**{passed} of {len(checks)} checks passed**\n")
+        return (
+            f"### Smoke test: `{function}` (ENV={env})\n\n| | check | result |\n|---|---|---|\n{rows}\n\n"
+            f"**{passed} of {len(checks)} checks passed**\n"
+        )
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     mark = {True: "\033[32mPASS\033[0m" if colour else "PASS", False: "\033[31mFAIL\033[0m" if colour else "FAIL"}
     width = max(len(c.name) for c in checks)

@@ -52,11 +52,13 @@ def workspace(env: str, quiet: bool = True) -> tuple[Path, dict[str, str]]:
         from scripts.sandbox import bridge, server
 
         endpoint = server.require_up()
-        tf_env.update({
-            "TF_CLI_CONFIG_FILE": str(toolchain.CLI_CONFIG),
-            "TF_DATA_DIR": str(SANDBOX_DIR / "tf-data"),
-            "TF_VAR_sandbox_endpoint": endpoint,
-        })
+        tf_env.update(
+            {
+                "TF_CLI_CONFIG_FILE": str(toolchain.CLI_CONFIG),
+                "TF_DATA_DIR": str(SANDBOX_DIR / "tf-data"),
+                "TF_VAR_sandbox_endpoint": endpoint,
+            }
+        )
         return bridge.prepare(quiet=quiet), tf_env
     # Real AWS: the user's own CLI configuration if there is one, never the sandbox's mirror.
     if not Path(os.environ.get("TF_CLI_CONFIG_FILE", os.devnull)).is_file():
@@ -71,8 +73,19 @@ def terraform(root: Path, tf_env: dict[str, str], *args: str, **kwargs: Any) -> 
 
 def _progress(line: str) -> bool:
     """Apply and destroy lines worth showing as they come."""
-    return any(word in line for word in ("Creating...", "complete after", "Modifying...", "Destroying...",
-                                         "Still ", "Apply complete", "Destroy complete", "Error"))
+    return any(
+        word in line
+        for word in (
+            "Creating...",
+            "complete after",
+            "Modifying...",
+            "Destroying...",
+            "Still ",
+            "Apply complete",
+            "Destroy complete",
+            "Error",
+        )
+    )
 
 
 def init(env: str, quiet: bool = True) -> tuple[Path, dict[str, str]]:
@@ -139,7 +152,9 @@ def apply(env: str) -> None:
     if result.returncode != 0:
         cause = first_error(result.stdout)
         if "complete after" not in result.stdout:
-            raise UserError(f"apply for ENV={env} failed before changing anything ({cause}); fix the cause, then make deploy ENV={env}")
+            raise UserError(
+                f"apply for ENV={env} failed before changing anything ({cause}); fix the cause, then make deploy ENV={env}"
+            )
         raise UserError(
             f"apply for ENV={env} failed part-way ({cause}); what was changed is recorded "
             f"in the state: fix the cause and run make deploy ENV={env} again, or make destroy ENV={env}"
@@ -159,7 +174,9 @@ def destroy(env: str) -> None:
     """Destroy everything Terraform made, and the SecureStrings made out-of-band for it."""
     step(f"terraform destroy (ENV={env})")
     if env != "sandbox" and os.environ.get("CONFIRM") != env:
-        raise UserError(f"destroying ENV={env} deletes its secrets and parameters; to go ahead run: make destroy ENV={env} CONFIRM={env}")
+        raise UserError(
+            f"destroying ENV={env} deletes its secrets and parameters; to go ahead run: make destroy ENV={env} CONFIRM={env}"
+        )
     root, tf_env = init(env)
     try:
         deployed = outputs(env)

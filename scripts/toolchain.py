@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.common import BUILD, UserError, run_main, say
+from scripts.common import BUILD, ROOT, UserError, run_main, say
 
 MIN_TERRAFORM = (1, 11, 0)
 PROVIDER_VERSION = "3.39.0"
@@ -184,7 +184,10 @@ def setup() -> Toolchain:
     install_provider(provider_source())
     write_cli_config()
     STATE_FILE.write_text(json.dumps(chosen.__dict__, indent=2) + "\n")
-    say(f"terraform {chosen.version} ({chosen.source}: {chosen.terraform}); AWS provider {PROVIDER_VERSION} mirrored, hash checked")
+    say(
+        f"terraform {chosen.version} ({chosen.source}: {chosen.terraform}); "
+        f"AWS provider {PROVIDER_VERSION} mirrored, hash checked"
+    )
     return chosen
 
 
@@ -199,10 +202,19 @@ def load() -> Toolchain:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["setup", "show"], help="setup: do every step; show: print the choice")
+    parser.add_argument(
+        "command",
+        choices=["setup", "show", "fmt-check"],
+        help="setup: do every step; show: print the choice; fmt-check: terraform fmt -check on terraform/",
+    )
     args = parser.parse_args()
     if args.command == "setup":
         setup()
+    elif args.command == "fmt-check":
+        env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
+        result = subprocess.run([load().terraform, "fmt", "-check", "-recursive", "-diff", str(ROOT / "terraform")], env=env)
+        if result.returncode != 0:
+            raise UserError("terraform files are not formatted (diff above); fix with: terraform fmt -recursive terraform")
     else:
         print(json.dumps(load().__dict__, indent=2))
     return 0

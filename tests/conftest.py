@@ -34,8 +34,9 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
     endpoint = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
-            request = urllib.request.Request(f"{endpoint}/moto-api/config", method="POST",
-                                             data=json.dumps({"lambda": {"use_docker": False}}).encode())
+            request = urllib.request.Request(
+                f"{endpoint}/moto-api/config", method="POST", data=json.dumps({"lambda": {"use_docker": False}}).encode()
+            )
             urllib.request.urlopen(request, timeout=1).close()
             break
         except OSError:

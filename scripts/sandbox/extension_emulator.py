@@ -53,7 +53,7 @@ class Settings:
     parameters_ttl: int = 300
 
     @classmethod
-    def from_env(cls, env: dict[str, str]) -> "Settings":
+    def from_env(cls, env: dict[str, str]) -> Settings:
         def number(name: str, default: int, low: int, high: int) -> int:
             raw = env.get(name, str(default))
             if not raw.isdigit() or not low <= int(raw) <= high:
@@ -283,7 +283,9 @@ def make_server(emulator: Emulator) -> ThreadingHTTPServer:
     return server
 
 
-def _extensions_api(path: str, *, data: bytes | None = None, headers: dict[str, str] | None = None) -> tuple[dict[str, str], dict[str, Any]]:
+def _extensions_api(
+    path: str, *, data: bytes | None = None, headers: dict[str, str] | None = None
+) -> tuple[dict[str, str], dict[str, Any]]:
     url = f"http://{os.environ['AWS_LAMBDA_RUNTIME_API']}/2020-01-01/extension/{path}"
     request = urllib.request.Request(url, data=data, headers=headers or {}, method="POST" if data is not None else "GET")
     with urllib.request.urlopen(request, timeout=None) as response:

@@ -63,7 +63,7 @@ class Invocation:
 @dataclass
 class _Extension:
     name: str
-    events: "queue.Queue[dict[str, Any]]" = field(default_factory=queue.Queue)
+    events: queue.Queue[dict[str, Any]] = field(default_factory=queue.Queue)
     waiting: threading.Event = field(default_factory=threading.Event)
 
 
@@ -216,13 +216,21 @@ def _read_message(pipe: Any, deadline: float) -> dict[str, Any] | None:
     return json.loads(line) if line else None
 
 
-def invoke(function_name: str, event: Any, *, endpoint: str, region: str = "us-east-1",
-           code: Path = FUNCTION_ZIP, layer_artifacts: list[Path] | None = None) -> Invocation:
+def invoke(
+    function_name: str,
+    event: Any,
+    *,
+    endpoint: str,
+    region: str = "us-east-1",
+    code: Path = FUNCTION_ZIP,
+    layer_artifacts: list[Path] | None = None,
+) -> Invocation:
     """Run the deployed function once with `event`."""
     import boto3
 
-    client = boto3.client("lambda", endpoint_url=endpoint, region_name=region,
-                          aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
+    client = boto3.client(
+        "lambda", endpoint_url=endpoint, region_name=region, aws_access_key_id="sandbox", aws_secret_access_key="sandbox"
+    )
     config = deployed_function(client, function_name)
     code, layers = artifacts_for(client, config, code, [LAYER_ZIP] if layer_artifacts is None else layer_artifacts)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -241,17 +249,28 @@ def invoke(function_name: str, event: Any, *, endpoint: str, region: str = "us-e
         env = lambda_environment(config, region, task, api.address)
         extension_env = {**env, "AWS_ENDPOINT_URL": endpoint}  # the emulation reads from the sandbox
         extensions_dir = opt / "extensions"
-        executables = sorted(p for p in extensions_dir.glob("*") if p.is_file() and p.stat().st_mode & stat.S_IXUSR) \
-            if extensions_dir.is_dir() else []
+        executables = (
+            sorted(p for p in extensions_dir.glob("*") if p.is_file() and p.stat().st_mode & stat.S_IXUSR)
+            if extensions_dir.is_dir()
+            else []
+        )
         log.write(f"START RequestId: {request_id} Version: $LATEST\n")
         log.flush()
-        processes = [subprocess.Popen([str(p)], env=extension_env, cwd=opt, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-                     for p in executables]
+        processes = [
+            subprocess.Popen([str(p)], env=extension_env, cwd=opt, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+            for p in executables
+        ]
         control_r, control_w = os.pipe()
         runtime_paths = [str(task), str(opt / "python")]
         runtime = subprocess.Popen(
             [sys.executable, "-I", str(BOOTSTRAP), str(control_w), *runtime_paths],
-            env=env, cwd=task, stdin=subprocess.PIPE, stdout=log, stderr=log, pass_fds=(control_w,), text=True,
+            env=env,
+            cwd=task,
+            stdin=subprocess.PIPE,
+            stdout=log,
+            stderr=log,
+            pass_fds=(control_w,),
+            text=True,
         )
         os.close(control_w)
         control = os.fdopen(control_r)
@@ -259,29 +278,46 @@ def invoke(function_name: str, event: Any, *, endpoint: str, region: str = "us-e
             started = time.monotonic()
             init = _read_message(control, started + EXTENSION_INIT_TIMEOUT)
             if init is None or "init_error" in init:
-                result.error = (init or {}).get("init_error") or {"errorType": "Runtime.InitError", "errorMessage": "the runtime did not finish INIT"}
+                result.error = (init or {}).get("init_error") or {
+                    "errorType": "Runtime.InitError",
+                    "errorMessage": "the runtime did not finish INIT",
+                }
                 return result
             result.init_ms = init["init_ms"]
             while not api.all_waiting(len(processes)):
                 dead = [p for p in processes if p.poll() is not None]
                 if dead or time.monotonic() - started > EXTENSION_INIT_TIMEOUT:
-                    result.error = {"errorType": "Extension.InitError",
-                                    "errorMessage": f"an extension did not register and wait for events; see {log_path}"}
+                    result.error = {
+                        "errorType": "Extension.InitError",
+                        "errorMessage": f"an extension did not register and wait for events; see {log_path}",
+                    }
                     return result
                 time.sleep(0.01)
             deadline_ms = int(time.time() * 1000) + int(config["Timeout"]) * 1000
             invoked_at = time.monotonic()
-            api.send({"eventType": "INVOKE", "deadlineMs": deadline_ms, "requestId": request_id,
-                      "invokedFunctionArn": config["FunctionArn"]})
-            runtime.stdin.write(json.dumps({"event": event, "request_id": request_id, "deadline_ms": deadline_ms,
-                                            "function_arn": config["FunctionArn"]}) + "\n")
+            api.send(
+                {
+                    "eventType": "INVOKE",
+                    "deadlineMs": deadline_ms,
+                    "requestId": request_id,
+                    "invokedFunctionArn": config["FunctionArn"],
+                }
+            )
+            runtime.stdin.write(
+                json.dumps(
+                    {"event": event, "request_id": request_id, "deadline_ms": deadline_ms, "function_arn": config["FunctionArn"]}
+                )
+                + "\n"
+            )
             runtime.stdin.flush()
             message = _read_message(control, invoked_at + int(config["Timeout"]))
             result.duration_ms = round((time.monotonic() - invoked_at) * 1000, 1)
             if message is None:
                 runtime.kill()
-                result.error = {"errorType": "Sandbox.Timeout",
-                                "errorMessage": f"Task timed out after {int(config['Timeout']):.2f} seconds"}
+                result.error = {
+                    "errorType": "Sandbox.Timeout",
+                    "errorMessage": f"Task timed out after {int(config['Timeout']):.2f} seconds",
+                }
             else:
                 result.max_memory_mb = message["max_memory_mb"]
                 if "error" in message:
@@ -306,11 +342,15 @@ def invoke(function_name: str, event: Any, *, endpoint: str, region: str = "us-e
             api.close()
             control.close()
         if result.error is None and result.max_memory_mb > int(config["MemorySize"]):
-            result.error = {"errorType": "Runtime.OutOfMemory",
-                            "errorMessage": f"used {result.max_memory_mb} MB of {config['MemorySize']} MB"}
+            result.error = {
+                "errorType": "Runtime.OutOfMemory",
+                "errorMessage": f"used {result.max_memory_mb} MB of {config['MemorySize']} MB",
+            }
         log.write(f"END RequestId: {request_id}\n")
-        log.write(f"REPORT RequestId: {request_id}\tDuration: {result.duration_ms} ms\tMemory Size: {config['MemorySize']} MB\t"
-                  f"Max Memory Used: {result.max_memory_mb} MB\tInit Duration: {result.init_ms} ms\n")
+        log.write(
+            f"REPORT RequestId: {request_id}\tDuration: {result.duration_ms} ms\tMemory Size: {config['MemorySize']} MB\t"
+            f"Max Memory Used: {result.max_memory_mb} MB\tInit Duration: {result.init_ms} ms\n"
+        )
     return result
 
 
@@ -326,7 +366,10 @@ def main() -> int:
     except ValueError as exc:
         raise UserError(f"--event is not JSON ({exc}); e.g. --event '{{\"key\": 1}}'") from None
     outcome = invoke(args.function, event, endpoint=require_up())
-    say(f"duration {outcome.duration_ms} ms, init {outcome.init_ms} ms, max memory {outcome.max_memory_mb} MB, log {outcome.log_path}")
+    say(
+        f"duration {outcome.duration_ms} ms, init {outcome.init_ms} ms, "
+        f"max memory {outcome.max_memory_mb} MB, log {outcome.log_path}"
+    )
     print(json.dumps(outcome.payload if outcome.error is None else {"error": outcome.error}, indent=2))
     return 0 if outcome.error is None else 1
 

@@ -179,7 +179,7 @@ def main() -> int:
         if port is not None and healthy(port):
             print(f"sandbox: up at {endpoint(port)} (pid {read_pid()}, log {LOG_FILE})")
             return 0
-        print(f"sandbox: down (start it with: make sandbox-up)")
+        print("sandbox: down (start it with: make sandbox-up)")
         return 1
     return 0
 

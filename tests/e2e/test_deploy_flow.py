@@ -32,9 +32,18 @@ class Checkout:
     env: dict[str, str]
     transcript: list[str] = field(default_factory=list)  # every make output, for the canary search
 
-    def make(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(["make", "--no-print-directory", *args], cwd=self.path, env={**self.env, **(env or {})},
-                                input=stdin if stdin is not None else "", capture_output=True, text=True, timeout=timeout)
+    def make(
+        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: int = 300
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            ["make", "--no-print-directory", *args],
+            cwd=self.path,
+            env={**self.env, **(env or {})},
+            input=stdin if stdin is not None else "",
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         self.transcript.append(result.stdout + result.stderr)
         return result
 
@@ -42,8 +51,13 @@ class Checkout:
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checkout]:
     target = tmp_path_factory.mktemp("clone") / "repo"
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\0")
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
     for name in filter(None, listed):
         source = ROOT / name
         if source.is_file():
@@ -104,7 +118,7 @@ class ArgvWatch:
                     pass
             time.sleep(0.02)
 
-    def __enter__(self) -> "ArgvWatch":
+    def __enter__(self) -> ArgvWatch:
         self._thread.start()
         return self
 
@@ -143,10 +157,17 @@ def test_canary_values_never_leak(checkout: Checkout) -> None:
     plan_file = checkout.path / "build/plans/sandbox.tfplan"
     assert plan_file.stat().st_mode & 0o777 == 0o600
     terraform = json.loads((checkout.path / "build/toolchain.json").read_text())["terraform"]
-    shown = subprocess.run([terraform, f"-chdir={checkout.path}/build/sandbox-tf/envs/sandbox", "show", "-json", str(plan_file)],
-                           env={**checkout.env, "TF_DATA_DIR": str(checkout.path / ".sandbox/tf-data"),
-                                "TF_CLI_CONFIG_FILE": str(checkout.path / "build/terraformrc-sandbox")},
-                           capture_output=True, text=True, check=True)
+    shown = subprocess.run(
+        [terraform, f"-chdir={checkout.path}/build/sandbox-tf/envs/sandbox", "show", "-json", str(plan_file)],
+        env={
+            **checkout.env,
+            "TF_DATA_DIR": str(checkout.path / ".sandbox/tf-data"),
+            "TF_CLI_CONFIG_FILE": str(checkout.path / "build/terraformrc-sandbox"),
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     searched = dict(_artifact_texts(checkout.path))
     searched["terraform show -json plan"] = shown.stdout.encode()
     searched["make output"] = "\n".join(checkout.transcript).encode()
@@ -164,9 +185,18 @@ def test_bad_input_gets_one_line_and_a_fix(checkout: Checkout) -> None:
         (("deploy", "ENV=bogus"), None, {}, "unknown ENV 'bogus'"),
         (("put-secret", "NAME=/sandbox/demo/config/api_base_url"), "x", {}, "is not a secret or SecureString"),
         (("put-secret", "NAME=/sandbox/demo/secrets/api_key"), "", {}, "the value is empty"),
-        (("plan", "ENV=dev"), None, {"AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-                                     "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": ""},
-         "no working AWS credentials for ENV=dev"),
+        (
+            ("plan", "ENV=dev"),
+            None,
+            {
+                "AWS_CONFIG_FILE": "/dev/null",
+                "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+                "AWS_ACCESS_KEY_ID": "",
+                "AWS_SECRET_ACCESS_KEY": "",
+                "AWS_PROFILE": "",
+            },
+            "no working AWS credentials for ENV=dev",
+        ),
     ]
     for args, stdin, env, message in cases:
         result = checkout.make(*args, stdin=stdin, env=env)

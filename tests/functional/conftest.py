@@ -28,8 +28,9 @@ class App:
 
 
 def client(endpoint: str, service: str):  # noqa: ANN201 (boto3 clients have no common type)
-    return boto3.client(service, region_name=REGION, endpoint_url=endpoint,
-                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return boto3.client(
+        service, region_name=REGION, endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
 
 
 def zip_of(files: dict[str, str]) -> bytes:
@@ -40,20 +41,40 @@ def zip_of(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def deploy_function(endpoint: str, name: str, code: bytes, *, timeout: int = 10, env: dict[str, str] | None = None,
-                    layer: bytes | None = None, policy: dict | None = None, memory: int = 256) -> None:
+def deploy_function(
+    endpoint: str,
+    name: str,
+    code: bytes,
+    *,
+    timeout: int = 10,
+    env: dict[str, str] | None = None,
+    layer: bytes | None = None,
+    policy: dict | None = None,
+    memory: int = 256,
+) -> None:
     """A role with `policy` and a function running `code` with the layer attached."""
     iam, lam = client(endpoint, "iam"), client(endpoint, "lambda")
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+    }
     role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     if policy:
         iam.put_role_policy(RoleName=name, PolicyName="read", PolicyDocument=json.dumps(policy))
     layers = []
     if layer is not None:
         layers = [lam.publish_layer_version(LayerName=f"{name}-layer", Content={"ZipFile": layer})["LayerVersionArn"]]
-    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
-                        Code={"ZipFile": code}, Timeout=timeout, MemorySize=memory, Layers=layers,
-                        Environment={"Variables": env or {}})
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role,
+        Handler="handler.handler",
+        Code={"ZipFile": code},
+        Timeout=timeout,
+        MemorySize=memory,
+        Layers=layers,
+        Environment={"Variables": env or {}},
+    )
 
 
 @pytest.fixture(scope="session")
@@ -70,14 +91,36 @@ def app(moto_endpoint: str) -> App:
     ssm.put_parameter(Name="/test/app/secrets/db_password", Value=values["/test/app/secrets/db_password"], Type="SecureString")
     ssm.put_parameter(Name="/test/app/config/url", Value=values["/test/app/config/url"], Type="String")
     ssm.put_parameter(Name="/test/other/config/url", Value=values["/test/other/config/url"], Type="String")
-    policy = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": [
-            f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/test/app/secrets/*", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/test/app/config/*"]},
-        {"Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:/test/app/secrets/*"},
-    ]}
-    env = {"APP_SECRET_IDS": "/test/app/secrets/api_key",
-           "APP_PARAMETER_NAMES": "/test/app/config/url,/test/app/secrets/db_password"}
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["ssm:GetParameter"],
+                "Resource": [
+                    f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/test/app/secrets/*",
+                    f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/test/app/config/*",
+                ],
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:/test/app/secrets/*",
+            },
+        ],
+    }
+    env = {
+        "APP_SECRET_IDS": "/test/app/secrets/api_key",
+        "APP_PARAMETER_NAMES": "/test/app/config/url,/test/app/secrets/db_password",
+    }
     code = package.zip_bytes(package.tree_files(package.FUNCTION_SOURCE))
     deploy_function(moto_endpoint, "test-app", code, env=env, layer=package.zip_bytes(package.LAYER_FILES), policy=policy)
-    return App(moto_endpoint, "test-app", "/test/app/secrets/api_key", "/test/app/secrets/db_password",
-               "/test/app/config/url", "/test/other/config/url", values)
+    return App(
+        moto_endpoint,
+        "test-app",
+        "/test/app/secrets/api_key",
+        "/test/app/secrets/db_password",
+        "/test/app/config/url",
+        "/test/other/config/url",
+        values,
+    )

@@ -46,7 +46,9 @@ def test_refuses_names_outside_the_role_policy(emulator: Emulator, app: App, cap
 def test_token_is_checked(emulator: Emulator, app: App) -> None:
     """No token or a wrong one: 403, and the backend is not called."""
     assert emulator.handle("GET", "/secretsmanager/get", {"secretId": app.secret}, {})[0] == 403
-    assert emulator.handle("GET", "/secretsmanager/get", {"secretId": app.secret}, {"x-aws-parameters-secrets-token": "x"})[0] == 403
+    assert (
+        emulator.handle("GET", "/secretsmanager/get", {"secretId": app.secret}, {"x-aws-parameters-secrets-token": "x"})[0] == 403
+    )
     assert emulator.backend_calls == 0
 
 

@@ -39,7 +39,9 @@ def test_runs_the_real_handler_through_the_emulated_extension(app: App, artifact
     returned = {i["name"]: i["sha256"] for i in result.payload["secrets"] + result.payload["parameters"]}
     for name in (app.secret, app.secure_parameter, app.parameter):
         assert returned[name] == hashlib.sha256(app.values[name].encode()).hexdigest()
-    assert result.payload["deny_probe"] == [{"name": app.neighbour_parameter, "outcome": "refused", "status": 400, "error": "RequestRefused"}]
+    assert result.payload["deny_probe"] == [
+        {"name": app.neighbour_parameter, "outcome": "refused", "status": 400, "error": "RequestRefused"}
+    ]
     log = result.log_path.read_text()
     assert "REPORT RequestId" in log and "Max Memory Used" in log
     assert not any(value in log for value in app.values.values() if value.startswith("CANARY"))
@@ -48,12 +50,21 @@ def test_runs_the_real_handler_through_the_emulated_extension(app: App, artifact
 def test_lambda_environment_and_no_sandbox_endpoint_for_the_handler(app: App, tmp_path: Path) -> None:
     """The handler sees Lambda's variables and session credentials, not the sandbox's endpoint."""
     code = tmp_path / "env.zip"
-    code.write_bytes(zip_of({"handler.py": (
-        "import os\n"
-        "def handler(event, context):\n"
-        "    keys = ['AWS_LAMBDA_FUNCTION_NAME', 'AWS_REGION', 'LAMBDA_TASK_ROOT', 'MY_SETTING', 'AWS_ENDPOINT_URL']\n"
-        "    return {'env': {k: os.environ.get(k) for k in keys}, 'token': bool(os.environ.get('AWS_SESSION_TOKEN')),\n"
-        "            'remaining': context.get_remaining_time_in_millis(), 'memory': context.memory_limit_in_mb}\n")}))
+    code.write_bytes(
+        zip_of(
+            {
+                "handler.py": (
+                    "import os\n"
+                    "def handler(event, context):\n"
+                    "    keys = ['AWS_LAMBDA_FUNCTION_NAME', 'AWS_REGION', 'LAMBDA_TASK_ROOT',\n"
+                    "            'MY_SETTING', 'AWS_ENDPOINT_URL']\n"
+                    "    return {'env': {k: os.environ.get(k) for k in keys},\n"
+                    "            'token': bool(os.environ.get('AWS_SESSION_TOKEN')),\n"
+                    "            'remaining': context.get_remaining_time_in_millis(), 'memory': context.memory_limit_in_mb}\n"
+                )
+            }
+        )
+    )
     deploy_function(app.endpoint, "env-fn", code.read_bytes(), env={"MY_SETTING": "on"}, timeout=7, memory=512)
     result = run(app, "env-fn", code)
     assert result.error is None, result.error
@@ -75,7 +86,9 @@ def test_timeout_is_enforced(app: App, tmp_path: Path) -> None:
 def test_memory_over_the_limit_is_a_failure(app: App, tmp_path: Path) -> None:
     """Using more memory than the function's memory size fails the invocation."""
     code = tmp_path / "big.zip"
-    code.write_bytes(zip_of({"handler.py": "def handler(e, c):\n    block = b'x' * (200 * 1024 * 1024)\n    return len(block)\n"}))
+    code.write_bytes(
+        zip_of({"handler.py": "def handler(e, c):\n    block = b'x' * (200 * 1024 * 1024)\n    return len(block)\n"})
+    )
     deploy_function(app.endpoint, "big-fn", code.read_bytes(), memory=128)
     result = run(app, "big-fn", code)
     assert result.error["errorType"] == "Runtime.OutOfMemory" and result.max_memory_mb > 128
@@ -86,10 +99,18 @@ def test_reading_at_import_time_fails_as_on_lambda(app: App, tmp_path: Path, art
     _, layer = artifacts
     client = (package.FUNCTION_SOURCE / "secrets_client.py").read_text()
     code = tmp_path / "eager.zip"
-    code.write_bytes(zip_of({"secrets_client.py": client, "handler.py": (
-        "import secrets_client\n"
-        f"VALUE = secrets_client.get_parameter({app.parameter!r})\n"
-        "def handler(e, c):\n    return 'unreachable'\n")}))
+    code.write_bytes(
+        zip_of(
+            {
+                "secrets_client.py": client,
+                "handler.py": (
+                    "import secrets_client\n"
+                    f"VALUE = secrets_client.get_parameter({app.parameter!r})\n"
+                    "def handler(e, c):\n    return 'unreachable'\n"
+                ),
+            }
+        )
+    )
     deploy_function(app.endpoint, "eager-fn", code.read_bytes(), layer=layer.read_bytes(), env={})
     result = run(app, "eager-fn", code, layer)
     assert result.error is not None and result.payload is None

@@ -11,8 +11,14 @@ READ = {"Statement": [{"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resou
 def test_allows_under_the_prefix_and_not_beside_it() -> None:
     """An Allow on /prod/payments/config/* covers a name under it, not a neighbour's."""
     assert evaluate([READ], "ssm:GetParameter", OWN.replace("*", "url")) == "allowed"
-    assert evaluate([READ], "ssm:GetParameter", "arn:aws:ssm:us-east-1:123456789012:parameter/prod/other/config/url") == "implicit_deny"
-    assert evaluate([READ], "ssm:GetParameter", "arn:aws:ssm:us-east-1:123456789012:parameter/prod/payments/configx/url") == "implicit_deny"
+    assert (
+        evaluate([READ], "ssm:GetParameter", "arn:aws:ssm:us-east-1:123456789012:parameter/prod/other/config/url")
+        == "implicit_deny"
+    )
+    assert (
+        evaluate([READ], "ssm:GetParameter", "arn:aws:ssm:us-east-1:123456789012:parameter/prod/payments/configx/url")
+        == "implicit_deny"
+    )
 
 
 def test_other_actions_are_denied() -> None:
@@ -50,8 +56,16 @@ def test_not_resource_and_not_action() -> None:
 
 def test_conditions_are_evaluated_against_the_context() -> None:
     """A StringEquals condition grants only when the context matches."""
-    policy = {"Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
-                             "Condition": {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}}}]}
+    policy = {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}},
+            }
+        ]
+    }
     assert evaluate([policy], "kms:Decrypt", "k", {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}) == "allowed"
     assert evaluate([policy], "kms:Decrypt", "k", {"kms:ViaService": "s3.us-east-1.amazonaws.com"}) == "implicit_deny"
     assert evaluate([policy], "kms:Decrypt", "k") == "implicit_deny"
@@ -59,16 +73,26 @@ def test_conditions_are_evaluated_against_the_context() -> None:
 
 def test_a_failed_condition_on_allow_is_not_a_deny() -> None:
     """An Allow whose condition fails is neutral: another statement can still allow."""
-    policy = {"Statement": [
-        {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*", "Condition": {"StringEquals": {"aws:x": "1"}}},
-        READ["Statement"][0],
-    ]}
+    policy = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*", "Condition": {"StringEquals": {"aws:x": "1"}}},
+            READ["Statement"][0],
+        ]
+    }
     assert evaluate([policy], "ssm:GetParameter", OWN.replace("*", "url")) == "allowed"
 
 
 def test_unknown_condition_operators_fail_closed() -> None:
     """An operator this evaluator does not know never grants, and always lets a Deny apply."""
-    allow = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"DateLessThan": {"aws:CurrentTime": "2100-01-01"}}}]}
+    allow = {
+        "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"DateLessThan": {"aws:CurrentTime": "2100-01-01"}}}
+        ]
+    }
     assert evaluate([allow], "ssm:GetParameter", "x") == "implicit_deny"
-    deny = {"Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]}
+    deny = {
+        "Statement": [
+            {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}
+        ]
+    }
     assert evaluate([READ, deny], "ssm:GetParameter", OWN.replace("*", "url")) == "explicit_deny"

@@ -22,7 +22,9 @@ def test_terraform_is_formatted() -> None:
     """`terraform fmt -check` passes on every .tf file."""
     terraform = toolchain.load().terraform
     env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
-    result = subprocess.run([terraform, "fmt", "-check", "-recursive", str(ROOT / "terraform")], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [terraform, "fmt", "-check", "-recursive", str(ROOT / "terraform")], capture_output=True, text=True, env=env
+    )
     assert result.returncode == 0, f"not formatted: {result.stdout} (fix: terraform fmt -recursive terraform/)"
 
 

@@ -14,10 +14,16 @@ def _change(address: str, *actions: str) -> dict:
 
 def test_summary_counts_each_kind_and_skips_no_ops() -> None:
     """create, update, delete-then-create (replace), delete; no-op and read are not changes."""
-    plan = {"resource_changes": [
-        _change("a.x", "create"), _change("a.y", "update"), _change("a.z", "delete", "create"),
-        _change("a.w", "delete"), _change("a.v", "no-op"), _change("data.a.u", "read"),
-    ]}
+    plan = {
+        "resource_changes": [
+            _change("a.x", "create"),
+            _change("a.y", "update"),
+            _change("a.z", "delete", "create"),
+            _change("a.w", "delete"),
+            _change("a.v", "no-op"),
+            _change("data.a.u", "read"),
+        ]
+    }
     counts, lines = summarize(plan)
     assert counts == {"create": 1, "update": 1, "replace": 1, "delete": 1}
     assert lines == ["    + a.x", "    ~ a.y", "  -/+ a.z", "    - a.w"]
@@ -31,8 +37,8 @@ def test_summary_of_an_empty_plan() -> None:
 def test_first_error_reads_terraform_diagnostics() -> None:
     """The boxed diagnostic becomes 'Error: summary detail', without source lines."""
     output = (
-        "Planning...\n╷\n│ Error: Unsupported argument\n│ \n│   on main.tf line 31, in provider \"aws\":\n"
-        "│   31:     logs = var.x\n│ \n│ An argument named \"logs\" is not expected here.\n╵\n"
+        'Planning...\n╷\n│ Error: Unsupported argument\n│ \n│   on main.tf line 31, in provider "aws":\n'
+        '│   31:     logs = var.x\n│ \n│ An argument named "logs" is not expected here.\n╵\n'
     )
     assert first_error(output) == 'Error: Unsupported argument An argument named "logs" is not expected here.'
     assert first_error("just a line\nlast words\n") == "last words"

@@ -6,7 +6,7 @@ SHELL := /bin/bash
 .DELETE_ON_ERROR:
 
 ENV ?= sandbox
-ENVS := sandbox dev
+ENVS := sandbox dev prod
 SANDBOX_PORT ?= 4599
 export SANDBOX_PORT ENV
 
@@ -18,7 +18,7 @@ STAMP := $(VENV)/.installed
 .PHONY: help lint setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
 
 help: ## List the targets
-	@echo "usage: make <target> [ENV=sandbox|dev] [SANDBOX_PORT=$(SANDBOX_PORT)]"
+	@echo "usage: make <target> [ENV=sandbox|dev|prod] [SANDBOX_PORT=$(SANDBOX_PORT)]"
 	@echo
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-15s %s\n", $$1, $$2 }'
 
@@ -52,7 +52,7 @@ plan: check-env setup package ## Plan and save build/plans/<ENV>.tfplan (mode 06
 	@if [ "$(ENV)" = sandbox ]; then $(PY) -m scripts.sandbox.server up; fi
 	@$(PY) -m scripts.tf plan --env $(ENV)
 
-apply: check-env setup ## Apply the saved plan (and nothing else)
+apply: check-env setup ## Apply the saved plan (and nothing else; ENV=prod needs CONFIRM=prod)
 	@$(PY) -m scripts.tf apply --env $(ENV)
 
 deploy: plan apply ## The whole flow: setup, sandbox, package, plan, apply, demo values, smoke
@@ -65,7 +65,7 @@ put-secret: check-env setup ## Set a value out-of-band: make put-secret NAME=/en
 smoke: check-env setup ## Invoke the deployed function and check what it read (pass/fail table)
 	@$(PY) -m scripts.smoke --env $(ENV)
 
-destroy: check-env setup ## Destroy the deployment (ENV=dev needs CONFIRM=dev)
+destroy: check-env setup ## Destroy the deployment (ENV=dev|prod needs CONFIRM=<env>)
 	@if [ "$(ENV)" = sandbox ]; then $(PY) -m scripts.sandbox.server up; fi
 	@$(PY) -m scripts.tf destroy --env $(ENV)
 

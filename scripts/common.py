@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 SANDBOX_DIR = ROOT / ".sandbox"
-ENVS = ("sandbox", "dev")
+ENVS = ("sandbox", "dev", "prod")
+PROTECTED_ENVS = ("prod",)  # apply and destroy need CONFIRM=<env>
 
 
 class UserError(Exception):
@@ -28,6 +29,12 @@ def check_env(env: str) -> str:
     if env not in ENVS:
         raise UserError(f"unknown ENV '{env}': use one of {', '.join(ENVS)} (e.g. make deploy ENV=sandbox)")
     return env
+
+
+def confirm(env: str, action: str) -> None:
+    """Refuse `action` on a protected environment unless CONFIRM=<env> is set."""
+    if env in PROTECTED_ENVS and os.environ.get("CONFIRM") != env:
+        raise UserError(f"{action} on ENV={env} needs an explicit confirmation: make {action} ENV={env} CONFIRM={env}")
 
 
 def say(message: str) -> None:

@@ -110,7 +110,7 @@ def delete_parameters(env: str, region: str, names: list[str]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--env", default=os.environ.get("ENV", "sandbox"), help="sandbox (default) or dev")
+    parser.add_argument("--env", default=os.environ.get("ENV", "sandbox"), help="sandbox (default), dev or prod")
     parser.add_argument("--name", help="full name, e.g. /sandbox/demo/secrets/api_key")
     parser.add_argument("--file", help="read the value from this file instead of stdin")
     parser.add_argument("--demo", action="store_true", help="set random demo values for items still empty")

@@ -212,7 +212,7 @@ def render(env: str, function: str, checks: list[Check], markdown: bool) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--env", default=os.environ.get("ENV", "sandbox"), help="sandbox (default) or dev")
+    parser.add_argument("--env", default=os.environ.get("ENV", "sandbox"), help="sandbox (default), dev or prod")
     parser.add_argument("--markdown", help="also write the report as markdown to this file")
     args = parser.parse_args()
     env = check_env(args.env)

@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from scripts import toolchain
-from scripts.common import BUILD, ROOT, SANDBOX_DIR, UserError, check_env, first_error, run, run_main, say, step
+from scripts.common import BUILD, ROOT, SANDBOX_DIR, UserError, check_env, confirm, first_error, run, run_main, say, step
 
 PLAN_DIR = BUILD / "plans"
 SANDBOX_STATE = SANDBOX_DIR / "terraform.tfstate"
-DEV_ROOT = ROOT / "terraform" / "envs" / "dev"
+ENVS_DIR = ROOT / "terraform" / "envs"
 ACTION_SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "read": "<="}
 
 
@@ -59,11 +59,11 @@ def workspace(env: str, quiet: bool = True) -> tuple[Path, dict[str, str]]:
                 "TF_VAR_sandbox_endpoint": endpoint,
             }
         )
-        return bridge.prepare(quiet=quiet), tf_env
+        return bridge.prepare(endpoint, quiet=quiet), tf_env
     # Real AWS: the user's own CLI configuration if there is one, never the sandbox's mirror.
     if not Path(os.environ.get("TF_CLI_CONFIG_FILE", os.devnull)).is_file():
         tf_env["TF_CLI_CONFIG_FILE"] = os.devnull
-    return DEV_ROOT, tf_env
+    return ENVS_DIR / env, tf_env
 
 
 def terraform(root: Path, tf_env: dict[str, str], *args: str, **kwargs: Any) -> Any:
@@ -145,6 +145,7 @@ def apply(env: str) -> None:
     target = plan_path(env)
     if not target.is_file():
         raise UserError(f"no saved plan for ENV={env} ({target.relative_to(ROOT)}); make one first: make plan ENV={env}")
+    confirm(env, "apply")
     step(f"terraform apply of the saved plan (ENV={env})")
     root, tf_env = workspace(env)
     result = terraform(root, tf_env, "apply", "-input=false", "-no-color", str(target), show=_progress, check=False)
@@ -194,7 +195,7 @@ def destroy(env: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["init", "plan", "apply", "destroy", "output"])
-    parser.add_argument("--env", default=os.environ.get("ENV", "sandbox"), help="sandbox (default) or dev")
+    parser.add_argument("--env", default=os.environ.get("ENV", "sandbox"), help="sandbox (default), dev or prod")
     parser.add_argument("--detailed-exitcode", action="store_true", help="plan: exit 3 when there are changes")
     args = parser.parse_args()
     env = check_env(args.env)

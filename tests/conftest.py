@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A real moto server on a free port, Lambda without Docker, for the whole session."""
+def start_moto(log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start a real moto server on a free port, Lambda without Docker; return it and its URL."""
     port = free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
     server = Path(sys.executable).parent / "moto_server"
     with log.open("wb") as out:
         process = subprocess.Popen([str(server), "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=subprocess.STDOUT)
@@ -44,6 +43,13 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
     else:
         process.kill()
         pytest.fail(f"moto_server did not start; see {log}")
+    return process, endpoint
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A moto server shared by the functional tests of one session."""
+    process, endpoint = start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
     yield endpoint
     process.terminate()
     process.wait(timeout=10)

@@ -23,7 +23,7 @@ variable "region" {
   description = "AWS region of every resource."
 
   validation {
-    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    condition     = can(regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]+$", var.region))
     error_message = "region must be an AWS region name such as us-east-1 or eu-central-2."
   }
 }

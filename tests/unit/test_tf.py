@@ -47,5 +47,21 @@ def test_first_error_reads_terraform_diagnostics() -> None:
 def test_unknown_env_names_the_known_ones() -> None:
     """ENV is checked against the known environments with the corrected command."""
     assert check_env("dev") == "dev"
-    with pytest.raises(UserError, match="use one of sandbox, dev"):
+    with pytest.raises(UserError, match="use one of sandbox, dev, prod"):
         check_env("prod-typo")
+    assert check_env("prod") == "prod"
+
+
+def test_prod_apply_needs_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """apply on prod without CONFIRM=prod stops before touching anything, and says the command."""
+    from scripts.common import confirm
+
+    monkeypatch.delenv("CONFIRM", raising=False)
+    with pytest.raises(UserError, match="make apply ENV=prod CONFIRM=prod"):
+        confirm("prod", "apply")
+    monkeypatch.setenv("CONFIRM", "dev")
+    with pytest.raises(UserError):
+        confirm("prod", "apply")
+    monkeypatch.setenv("CONFIRM", "prod")
+    confirm("prod", "apply")
+    confirm("dev", "apply")

@@ -1,21 +1,26 @@
 # A least-privilege read policy generated from name paths: the function may read the
 # SSM parameters and Secrets Manager secrets under its own /<env>/<app>/<scope> paths,
-# and nothing else.
+# decrypt with the given customer-managed keys only through those two services, and
+# nothing else.
 data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
 locals {
-  arn_base = "${data.aws_partition.current.partition}:%s:${var.region}:${data.aws_caller_identity.current.account_id}"
-  ssm_base = format("arn:${local.arn_base}:parameter", "ssm")
-  sm_base  = format("arn:${local.arn_base}:secret:", "secretsmanager")
+  account = data.aws_caller_identity.current.account_id
+  ssm_arn = "arn:${data.aws_partition.current.partition}:ssm:${var.region}:${local.account}:parameter"
+  sm_arn  = "arn:${data.aws_partition.current.partition}:secretsmanager:${var.region}:${local.account}:secret:"
 
   # An SSM parameter ARN is "parameter" + the name, which starts with "/": no double slash.
-  parameter_arns = [for path in var.parameter_paths : "${local.ssm_base}${path}/*"]
+  parameter_arns = [for path in var.parameter_paths : "${local.ssm_arn}${path}/*"]
   # GetParametersByPath is authorized on the path itself, not on the names below it.
-  parameter_path_arns = [for path in var.parameter_paths : "${local.ssm_base}${path}"]
-  # A secret ARN ends in "-" and 6 random characters: the trailing * covers it.
-  secret_arns = [for path in var.secret_paths : "${local.sm_base}${path}/*"]
+  parameter_path_arns = [for path in var.parameter_paths : "${local.ssm_arn}${path}"]
+  # A secret ARN is the name + "-" + 6 random characters: "/*" covers exactly the names below the path.
+  secret_arns = [for path in var.secret_paths : "${local.sm_arn}${path}/*"]
+  via_services = concat(
+    length(var.parameter_paths) == 0 ? [] : ["ssm.${var.region}.amazonaws.com"],
+    length(var.secret_paths) == 0 ? [] : ["secretsmanager.${var.region}.amazonaws.com"],
+  )
 
   statements = concat(
     length(var.parameter_paths) == 0 ? [] : [
@@ -36,8 +41,17 @@ locals {
       {
         Sid      = "ReadSecrets"
         Effect   = "Allow"
-        Action   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+        Action   = ["secretsmanager:GetSecretValue"]
         Resource = local.secret_arns
+      },
+    ],
+    length(var.kms_key_arns) == 0 ? [] : [
+      {
+        Sid       = "DecryptThroughTheseServicesOnly"
+        Effect    = "Allow"
+        Action    = ["kms:Decrypt"]
+        Resource  = var.kms_key_arns
+        Condition = { StringEquals = { "kms:ViaService" = local.via_services } }
       },
     ],
   )

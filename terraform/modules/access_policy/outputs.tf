@@ -3,8 +3,8 @@ output "policy_json" {
   value       = jsonencode({ Version = "2012-10-17", Statement = local.statements })
 
   precondition {
-    condition     = length(local.statements) > 0
-    error_message = "Give at least one of parameter_paths or secret_paths: a policy with no statement is invalid."
+    condition     = length(var.parameter_paths) + length(var.secret_paths) > 0
+    error_message = "Give at least one of parameter_paths or secret_paths: a policy with no read statement grants nothing."
   }
 }
 

@@ -1,6 +1,11 @@
 variable "region" {
   type        = string
   description = "Region of the parameters and secrets."
+
+  validation {
+    condition     = can(regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]+$", var.region))
+    error_message = "region must be an AWS region name such as us-east-1."
+  }
 }
 
 variable "parameter_paths" {
@@ -9,8 +14,13 @@ variable "parameter_paths" {
   default     = []
 
   validation {
-    condition     = alltrue([for p in var.parameter_paths : can(regex("^/[a-z][a-z0-9-]*/[a-z][a-z0-9-]*/[a-z][a-z0-9_-]*$", p))])
-    error_message = "Each path must be /<env>/<app>/<scope> with no trailing slash and no wildcard (e.g. /prod/payments/config); a shorter path would grant a whole app or environment."
+    condition     = alltrue([for p in var.parameter_paths : can(regex("^/[a-z][a-z0-9-]*/[a-z][a-z0-9-]*(/[a-z][a-z0-9_-]*)?$", p))])
+    error_message = "Each path must be /<env>/<app>/<scope> (e.g. /prod/payments/config): no trailing slash, no wildcard, no double slash."
+  }
+
+  validation {
+    condition     = var.allow_broad_paths || alltrue([for p in var.parameter_paths : length(split("/", p)) == 4])
+    error_message = "A path shorter than /<env>/<app>/<scope> grants a whole app: give the scope, or set allow_broad_paths = true on purpose."
   }
 }
 
@@ -20,7 +30,29 @@ variable "secret_paths" {
   default     = []
 
   validation {
-    condition     = alltrue([for p in var.secret_paths : can(regex("^/[a-z][a-z0-9-]*/[a-z][a-z0-9-]*/[a-z][a-z0-9_-]*$", p))])
-    error_message = "Each path must be /<env>/<app>/<scope> with no trailing slash and no wildcard (e.g. /prod/payments/secrets)."
+    condition     = alltrue([for p in var.secret_paths : can(regex("^/[a-z][a-z0-9-]*/[a-z][a-z0-9-]*(/[a-z][a-z0-9_-]*)?$", p))])
+    error_message = "Each path must be /<env>/<app>/<scope> (e.g. /prod/payments/secrets): no trailing slash, no wildcard, no double slash."
+  }
+
+  validation {
+    condition     = var.allow_broad_paths || alltrue([for p in var.secret_paths : length(split("/", p)) == 4])
+    error_message = "A path shorter than /<env>/<app>/<scope> grants a whole app: give the scope, or set allow_broad_paths = true on purpose."
+  }
+}
+
+variable "allow_broad_paths" {
+  type        = bool
+  description = "Allow /<env>/<app> paths (every scope of the app). A path that grants a whole environment or account is never allowed."
+  default     = false
+}
+
+variable "kms_key_arns" {
+  type        = list(string)
+  description = "Customer-managed KMS keys of the secrets and SecureStrings; kms:Decrypt is allowed on exactly these, via SSM and Secrets Manager only."
+  default     = []
+
+  validation {
+    condition     = alltrue([for k in var.kms_key_arns : can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", k))])
+    error_message = "Each KMS key must be a key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias or \"*\"."
   }
 }

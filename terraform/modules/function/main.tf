@@ -13,6 +13,11 @@ locals {
   computed_layer_arn  = local.layer_row == null || local.layer_version == "" ? null : "arn:${local.layer_row.partition}:lambda:${var.region}:${local.layer_row.account}:layer:${local.layer_name}:${local.layer_version}"
   extension_layer_arn = var.extension_layer_arn != null ? var.extension_layer_arn : local.computed_layer_arn
 
+  # An AWS extension layer must be from the function's region and of its architecture.
+  layer_parts  = split(":", coalesce(local.extension_layer_arn, "none"))
+  is_aws_layer = can(regex(":layer:AWS-Parameters-and-Secrets-Lambda-Extension", coalesce(local.extension_layer_arn, "none")))
+  layer_fits   = !local.is_aws_layer || try(local.layer_parts[3] == var.region && endswith(local.layer_parts[6], "-Arm64") == (var.architecture == "arm64"), false)
+
   # Each extension setting under the exact variable name the extension reads.
   extension_environment = {
     PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED   = var.extension.cache_enabled ? "TRUE" : "FALSE"
@@ -67,6 +72,7 @@ resource "aws_iam_role_policy" "logs" {
 resource "aws_cloudwatch_log_group" "this" {
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_kms_key_arn
   tags              = var.tags
 }
 
@@ -81,16 +87,31 @@ resource "aws_lambda_function" "this" {
   memory_size      = var.memory_size
   timeout          = var.timeout
   layers           = local.extension_layer_arn == null ? [] : [local.extension_layer_arn]
+  kms_key_arn      = var.environment_kms_key_arn
   tags             = var.tags
+
+  reserved_concurrent_executions = var.reserved_concurrent_executions
 
   environment {
     variables = merge(var.environment, local.extension_environment)
+  }
+
+  dynamic "tracing_config" {
+    for_each = var.tracing_mode == null ? [] : [var.tracing_mode]
+
+    content {
+      mode = tracing_config.value
+    }
   }
 
   lifecycle {
     precondition {
       condition     = local.extension_layer_arn != null
       error_message = "No AWS Parameters and Secrets Lambda Extension layer is known for region ${var.region} and architecture ${var.architecture}: set extension_layer_arn (see AWS's table of layer ARNs)."
+    }
+    precondition {
+      condition     = local.layer_fits
+      error_message = "The extension layer ${coalesce(local.extension_layer_arn, "-")} does not match region ${var.region} and architecture ${var.architecture}: a layer from another region, or an x86_64 layer on arm64 (or the reverse), fails at deploy or at run time."
     }
     precondition {
       condition     = length(setintersection(keys(var.environment), keys(local.extension_environment))) == 0

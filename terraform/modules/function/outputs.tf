@@ -22,3 +22,8 @@ output "extension_layer_arn" {
   description = "The extension layer attached to the function."
   value       = local.extension_layer_arn
 }
+
+output "environment_variables" {
+  description = "The function's environment: names of its secrets and parameters, and the extension's settings (never values)."
+  value       = aws_lambda_function.this.environment[0].variables
+}

@@ -11,6 +11,11 @@ variable "name" {
 variable "region" {
   type        = string
   description = "Region the function runs in; selects the extension layer's publishing account and version."
+
+  validation {
+    condition     = can(regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]+$", var.region))
+    error_message = "region must be an AWS region name such as us-east-1 or af-south-1."
+  }
 }
 
 variable "handler" {
@@ -25,8 +30,8 @@ variable "runtime" {
   default     = "python3.12"
 
   validation {
-    condition     = contains(["python3.10", "python3.11", "python3.12", "python3.13"], var.runtime)
-    error_message = "runtime must be one of python3.10, python3.11, python3.12, python3.13."
+    condition     = contains(["python3.10", "python3.11", "python3.12", "python3.13", "python3.14"], var.runtime)
+    error_message = "runtime must be a supported Python runtime: python3.10 to python3.14."
   }
 }
 
@@ -81,20 +86,79 @@ variable "read_policy_json" {
 
 variable "log_retention_days" {
   type        = number
-  description = "Days to keep the function's logs."
+  description = "Days to keep the function's logs (a value CloudWatch Logs accepts)."
   default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "log_kms_key_arn" {
+  type        = string
+  description = "Opt-in: KMS key ARN to encrypt the log group (the key policy must allow CloudWatch Logs)."
+  default     = null
+
+  validation {
+    condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "environment_kms_key_arn" {
+  type        = string
+  description = "Opt-in: KMS key ARN to encrypt the environment variables (they hold names only, never values)."
+  default     = null
+
+  validation {
+    condition     = var.environment_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.environment_kms_key_arn))
+    error_message = "environment_kms_key_arn must be a KMS key ARN."
+  }
+}
+
+variable "reserved_concurrent_executions" {
+  type        = number
+  description = "Concurrency reserved for the function; -1 (default) reserves none, 0 stops all invocations."
+  default     = -1
+
+  validation {
+    condition     = var.reserved_concurrent_executions >= -1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions
+    error_message = "reserved_concurrent_executions must be -1 (unreserved) or a whole number from 0."
+  }
+}
+
+variable "tracing_mode" {
+  type        = string
+  description = "Opt-in: X-Ray tracing, Active or PassThrough; null leaves tracing off."
+  default     = null
+
+  validation {
+    condition     = var.tracing_mode == null || contains(["Active", "PassThrough"], coalesce(var.tracing_mode, "-"))
+    error_message = "tracing_mode must be Active, PassThrough or null."
+  }
 }
 
 variable "extension_layer_arn" {
   type        = string
   description = "Whole extension layer ARN; overrides the one computed from region and architecture."
   default     = null
+
+  validation {
+    condition     = var.extension_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.extension_layer_arn))
+    error_message = "extension_layer_arn must be a layer version ARN: arn:aws:lambda:<region>:<account>:layer:<name>:<version>."
+  }
 }
 
 variable "extension_layer_version" {
   type        = number
-  description = "Extension layer version; overrides the version from extension-layers.csv."
+  description = "Extension layer version; overrides the version from extension-layers.csv (e.g. to pin an older release)."
   default     = null
+
+  validation {
+    condition     = var.extension_layer_version == null || try(var.extension_layer_version >= 1 && floor(var.extension_layer_version) == var.extension_layer_version, false)
+    error_message = "extension_layer_version must be a whole number from 1."
+  }
 }
 
 variable "extension" {
@@ -123,8 +187,13 @@ variable "extension" {
   }
 
   validation {
-    condition     = var.extension.http_port >= 1 && var.extension.http_port <= 65535 && var.extension.max_connections >= 1
-    error_message = "http_port must be 1 to 65535 and max_connections at least 1."
+    condition     = var.extension.http_port >= 1 && var.extension.http_port <= 65535
+    error_message = "http_port must be 1 to 65535."
+  }
+
+  validation {
+    condition     = var.extension.max_connections >= 1 && floor(var.extension.max_connections) == var.extension.max_connections
+    error_message = "max_connections must be a whole number, at least 1."
   }
 
   validation {

@@ -3,8 +3,13 @@ variable "name" {
   description = "Full secret name, /<env>/<app>/<scope>/<name>."
 
   validation {
-    condition     = can(regex("^/[a-z][a-z0-9-]*/[a-z][a-z0-9-]*/[a-z][a-z0-9_-]*/[A-Za-z0-9_.+=@-]+$", var.name)) && length(var.name) <= 512
-    error_message = "The secret name must look like /<env>/<app>/<scope>/<name> (e.g. /prod/payments/secrets/stripe_api_key), at most 512 characters."
+    condition     = can(regex("^/[a-z][a-z0-9-]*/[a-z][a-z0-9-]*/[a-z][a-z0-9_-]*/[A-Za-z0-9_.+=@-]+$", var.name))
+    error_message = "The secret name must look like /<env>/<app>/<scope>/<name> (e.g. /prod/payments/secrets/stripe_api_key): four segments, no trailing or double slash, name characters A-Z a-z 0-9 _ . + = @ -."
+  }
+
+  validation {
+    condition     = length(var.name) <= 512
+    error_message = "A Secrets Manager secret name has at most 512 characters."
   }
 }
 
@@ -16,18 +21,89 @@ variable "description" {
 
 variable "kms_key_id" {
   type        = string
-  description = "KMS key ARN or ID to encrypt the secret; null uses the AWS managed key aws/secretsmanager."
+  description = "ARN of a customer-managed KMS key to encrypt the secret; null uses the AWS managed key aws/secretsmanager."
   default     = null
+
+  validation {
+    condition     = var.kms_key_id == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.kms_key_id))
+    error_message = "kms_key_id must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); the read policy needs the ARN to scope kms:Decrypt."
+  }
 }
 
 variable "recovery_window_in_days" {
   type        = number
-  description = "Days a deleted secret can be restored (7-30), or 0 to delete at once (sandbox and tests)."
+  description = "Days a deleted secret can be restored (7-30), or 0 to delete at once (sandbox and tests). Its name stays taken during the window."
   default     = 30
 
   validation {
     condition     = var.recovery_window_in_days == 0 || (var.recovery_window_in_days >= 7 && var.recovery_window_in_days <= 30)
     error_message = "recovery_window_in_days must be 0 or between 7 and 30."
+  }
+}
+
+variable "secret_string_wo" {
+  type        = string
+  description = "Opt-in: the value, write-only (never in plan or state). Give it from an ephemeral source; set secret_string_wo_version with it."
+  default     = null
+  sensitive   = true
+  ephemeral   = true
+}
+
+variable "secret_string_wo_version" {
+  type        = number
+  description = "Opt-in: version of secret_string_wo; bump it to write a new value. null (default) means the value is set out-of-band."
+  default     = null
+
+  validation {
+    condition     = var.secret_string_wo_version == null || try(var.secret_string_wo_version >= 1 && floor(var.secret_string_wo_version) == var.secret_string_wo_version, false)
+    error_message = "secret_string_wo_version must be a whole number from 1; bump it each time secret_string_wo changes."
+  }
+}
+
+variable "rotation_lambda_arn" {
+  type        = string
+  description = "Opt-in: ARN of the rotation function; null turns rotation off."
+  default     = null
+
+  validation {
+    condition     = var.rotation_lambda_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+$", var.rotation_lambda_arn))
+    error_message = "rotation_lambda_arn must be a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)."
+  }
+}
+
+variable "rotation_days" {
+  type        = number
+  description = "Days between rotations when rotation is on (1-1000; checkov expects at most 90)."
+  default     = 30
+
+  validation {
+    condition     = var.rotation_days >= 1 && var.rotation_days <= 1000
+    error_message = "rotation_days must be 1 to 1000."
+  }
+}
+
+variable "replicas" {
+  type = list(object({
+    region     = string
+    kms_key_id = optional(string)
+  }))
+  description = "Opt-in: regions to replicate the secret to (each replica is billed as a secret)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.replicas : can(regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]+$", r.region))]) && length(distinct([for r in var.replicas : r.region])) == length(var.replicas)
+    error_message = "Each replica needs a distinct AWS region name such as eu-west-1."
+  }
+}
+
+variable "policy_json" {
+  type        = string
+  description = "Opt-in: a resource policy for the secret (JSON). Public policies are always blocked."
+  default     = null
+
+  validation {
+    condition     = var.policy_json == null || can(jsondecode(var.policy_json).Statement)
+    error_message = "policy_json must be a JSON policy document with a Statement."
   }
 }
 

@@ -1,0 +1,4 @@
+output "stack" {
+  description = "Everything the stack exports (names, ARNs, policy); read by the smoke test."
+  value       = module.stack
+}

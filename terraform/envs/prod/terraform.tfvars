@@ -1,0 +1,15 @@
+region = "us-east-1"
+env    = "prod"
+app    = "demo"
+
+secrets = {
+  "secrets/api_key" = { description = "API key (value set with make put-secret ENV=prod)" }
+}
+
+secure_parameters = {
+  "secrets/db_password" = { description = "SecureString (created with its value by make put-secret ENV=prod)" }
+}
+
+parameters = {
+  "config/api_base_url" = { type = "String", value = "https://api.example.com/v1" }
+}

@@ -15,7 +15,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help lint setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
+.PHONY: help lint docs tf-test setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
 
 help: ## List the targets
 	@echo "usage: make <target> [ENV=sandbox|dev|prod] [SANDBOX_PORT=$(SANDBOX_PORT)]"
@@ -75,10 +75,16 @@ test: setup ## Run the whole test suite (unit, functional, end-to-end)
 test-unit: setup ## Run the tests without the end-to-end make flow (about 20 s)
 	@$(PY) -m pytest -m "not e2e"
 
-lint: setup ## Check style without changing files: ruff (Python), terraform fmt
+lint: sandbox-up ## Check without changing files: ruff, terraform fmt and validate, checkov (HCL and a sandbox plan)
 	@$(PY) -m ruff check scripts lambda_src tests
 	@$(PY) -m ruff format --check scripts lambda_src tests
-	@$(PY) -m scripts.toolchain fmt-check
+	@$(PY) -m scripts.lint
+
+docs: setup ## Regenerate the inputs/outputs tables in the module READMEs
+	@$(PY) -m scripts.module_docs
+
+tf-test: sandbox-up ## Run every module's native Terraform tests against the sandbox
+	@$(PY) -m scripts.sandbox.module_tests
 
 clean: sandbox-down ## Remove build output and sandbox state (keeps the virtual environment)
 	rm -rf build .sandbox

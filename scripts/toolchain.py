@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.common import BUILD, ROOT, UserError, run_main, say
+from scripts.common import BUILD, UserError, run_main, say
 
 MIN_TERRAFORM = (1, 11, 0)
 PROVIDER_VERSION = "3.39.0"
@@ -204,17 +204,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "command",
-        choices=["setup", "show", "fmt-check"],
-        help="setup: do every step; show: print the choice; fmt-check: terraform fmt -check on terraform/",
+        choices=["setup", "show"],
+        help="setup: do every step; show: print the choice",
     )
     args = parser.parse_args()
     if args.command == "setup":
         setup()
-    elif args.command == "fmt-check":
-        env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
-        result = subprocess.run([load().terraform, "fmt", "-check", "-recursive", "-diff", str(ROOT / "terraform")], env=env)
-        if result.returncode != 0:
-            raise UserError("terraform files are not formatted (diff above); fix with: terraform fmt -recursive terraform")
     else:
         print(json.dumps(load().__dict__, indent=2))
     return 0

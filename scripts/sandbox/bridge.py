@@ -20,7 +20,7 @@ from scripts.common import BUILD, ROOT, UserError, say
 
 SOURCE = ROOT / "terraform"
 TARGET = BUILD / "sandbox-tf"
-COPIED = ("modules", "stack", "envs/sandbox")
+COPIED = ("modules", "stack", "envs/sandbox", "examples")
 ROOT_DIR = TARGET / "envs" / "sandbox"
 
 
@@ -79,17 +79,18 @@ REWRITES = (
     Rewrite(
         files="modules/parameters/main.tf",
         pattern=r"  value_wo +=.*\n  value_wo_version +=.*\n",
-        replacement='  value = "unused"\n' + _unavailable("write-only SecureStrings (value_wo) need AWS provider >= 5.87", 'each.key == ""'),
+        replacement='  value = "unused"\n'
+        + _unavailable("write-only SecureStrings (value_wo) need AWS provider >= 5.87", 'each.key == ""'),
         why="provider 3.39 has no write-only arguments: SecureStrings through the parameters module fail in the sandbox",
     ),
 )
 
 
-# Prepended to every module test file in the copy: the sandbox's provider configuration
-# (the test files themselves say nothing about where they run).
+# Prepended to every module test file in the copy, and written as sandbox_override.tf into
+# every example: the sandbox's provider configuration (the files themselves say nothing
+# about where they run; Terraform merges *_override.tf files into the configuration).
 TEST_PROVIDER = """# sandbox bridge: the sandbox's provider configuration
 provider "aws" {{
-  region                      = "us-east-1"
   access_key                  = "sandbox"
   secret_key                  = "sandbox"
   skip_credentials_validation = true
@@ -145,8 +146,13 @@ def prepare(endpoint: str, quiet: bool = False) -> Path:
     """Write the bridged copy for the sandbox at `endpoint`; return the sandbox root directory in it."""
     _copy_sources()
     done = apply_rewrites(TARGET)
+    provider = TEST_PROVIDER.format(endpoint=endpoint)
     for test_file in [*TARGET.glob("modules/*/tests/*.tftest.hcl"), *TARGET.glob("stack/tests/*.tftest.hcl")]:
-        test_file.write_text(TEST_PROVIDER.format(endpoint=endpoint) + test_file.read_text())
+        test_file.write_text(
+            provider.replace('provider "aws" {\n', 'provider "aws" {\n  region = "us-east-1"\n', 1) + test_file.read_text()
+        )
+    for example in TARGET.glob("examples/*/"):
+        (example / "sandbox_override.tf").write_text(provider)
     lines = [f"- {r.why} ({', '.join(files)})" for r, files in done]
     (TARGET / "BRIDGE.txt").write_text(
         "What the sandbox bridge changed in this copy (scripts/sandbox/bridge.py):\n" + "\n".join(lines) + "\n"

@@ -76,12 +76,46 @@ def run_all(names: list[str], endpoint: str | None = None) -> list[ModuleResult]
             "TF_IN_AUTOMATION": "1",
         }
         result = run_module(bridge.TARGET / known[name], env)
-        say(f"  {'PASS' if result.ok else 'FAIL'}  {name:<15} {result.passed} passed, {result.failed} failed, "
-            f"{result.skipped} skipped ({result.seconds:.1f} s)")
+        say(
+            f"  {'PASS' if result.ok else 'FAIL'}  {name:<15} {result.passed} passed, {result.failed} failed, "
+            f"{result.skipped} skipped ({result.seconds:.1f} s)"
+        )
         if not result.ok:
             say(result.output[-4000:])
         results.append(result)
     return results
+
+
+def examples() -> list[str]:
+    """The runnable examples under terraform/examples."""
+    return sorted(p.parent.name for p in bridge.SOURCE.glob("examples/*/main.tf"))
+
+
+def plan_example(name: str, endpoint: str, package_path: Path) -> dict:
+    """init and plan one bridged example against the sandbox; return the plan as JSON (kept in memory)."""
+    import json
+
+    bridge.prepare(endpoint, quiet=True)
+    directory = bridge.TARGET / "examples" / name
+    env = {
+        **os.environ,
+        "TF_CLI_CONFIG_FILE": str(toolchain.CLI_CONFIG),
+        "CHECKPOINT_DISABLE": "1",
+        "TF_DATA_DIR": str(SANDBOX_DIR / "tf-data-examples" / name),
+        "TF_VAR_package_path": str(package_path),
+    }
+    terraform = toolchain.load().terraform
+    plan_file = directory / "example.tfplan"
+    run([terraform, f"-chdir={directory}", "init", "-input=false", "-no-color"], env=env, capture=True, echo=False)
+    run(
+        [terraform, f"-chdir={directory}", "plan", "-input=false", "-no-color", f"-out={plan_file}"],
+        env=env,
+        capture=True,
+        echo=False,
+    )
+    shown = run([terraform, f"-chdir={directory}", "show", "-json", str(plan_file)], env=env, capture=True, echo=False)
+    plan_file.unlink()
+    return json.loads(shown.stdout)
 
 
 def main() -> int:

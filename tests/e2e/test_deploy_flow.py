@@ -8,6 +8,7 @@ each other: deploy from clean, redeploy with no change, canary, bad input, destr
 from __future__ import annotations
 
 import json
+import re
 import os
 import secrets
 import shutil
@@ -84,7 +85,7 @@ def test_deploy_from_clean(checkout: Checkout) -> None:
     """`make deploy` sets up, starts the sandbox, applies, sets demo values and passes the smoke test."""
     output = ok(checkout.make("deploy"))
     assert "(bundled: " in output, "setup did not fall back to the bundled terraform"
-    assert "sandbox up at" in output and "sandbox bridge: 3 rewrites" in output
+    assert "sandbox up at" in output and re.search(r"sandbox bridge: \d+ rewrites", output)
     assert "Apply complete! Resources: 10 added" in output
     assert "demo value set" in output
     smoke = [line for line in output.splitlines() if line.startswith("smoke:")]

@@ -41,5 +41,7 @@ def test_every_validation_has_a_negative_run() -> None:
         tests = "\n".join(f.read_text() for f in source.glob("tests/*.tftest.hcl"))
         expected = set(re.findall(r"expect_failures = \[([^\]]+)\]", tests))
         for tf in source.glob("*.tf"):
-            for variable in re.findall(r'variable "(\w+)" \{(?:(?!\nvariable ).)*?validation \{', tf.read_text(), flags=re.DOTALL):
+            for variable in re.findall(
+                r'variable "(\w+)" \{(?:(?!\nvariable ).)*?validation \{', tf.read_text(), flags=re.DOTALL
+            ):
                 assert f"var.{variable}" in expected, f"{name}: no negative test for the validation of var.{variable}"

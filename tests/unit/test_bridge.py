@@ -49,3 +49,25 @@ def test_a_rewrite_that_matches_nothing_fails(copy: Path) -> None:
 def test_only_the_sandbox_root_is_copied() -> None:
     """The real-AWS roots never go through the bridge."""
     assert all(not part.startswith("envs/") or part == "envs/sandbox" for part in bridge.COPIED)
+
+
+def test_replicas_and_write_only_paths_fail_loudly_in_the_copy(copy: Path) -> None:
+    """Replica blocks are gone; each write-only path becomes a precondition that always fails when used."""
+    apply_rewrites(copy)
+    secret = (copy / "modules/secret/main.tf").read_text()
+    parameters = (copy / "modules/parameters/main.tf").read_text()
+    assert 'dynamic "replica"' not in secret and "secret_string_wo " not in secret
+    assert "condition     = count.index < 0" in secret and "Not in the sandbox: write-only secret values" in secret
+    assert "value_wo " not in parameters and 'condition     = each.key == ""' in parameters
+
+
+def test_prepare_gives_tests_and_examples_the_sandbox_provider(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Module tests get the provider prepended; examples get a sandbox_override.tf; nothing points at AWS."""
+    monkeypatch.setattr(bridge, "TARGET", tmp_path / "copy")
+    monkeypatch.setattr(bridge, "ROOT_DIR", tmp_path / "copy/envs/sandbox")
+    bridge.prepare("http://127.0.0.1:4599", quiet=True)
+    test_file = (tmp_path / "copy/modules/secret/tests/secret.tftest.hcl").read_text()
+    assert test_file.startswith("# sandbox bridge") and 'secretsmanager = "http://127.0.0.1:4599"' in test_file
+    override = (tmp_path / "copy/examples/minimal/sandbox_override.tf").read_text()
+    assert 'sts            = "http://127.0.0.1:4599"' in override
+    assert (tmp_path / "copy/BRIDGE.txt").read_text().count("\n- ") == len(bridge.REWRITES)

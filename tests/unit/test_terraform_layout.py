@@ -54,3 +54,30 @@ def test_sandbox_lock_file_pins_the_mirrored_provider() -> None:
     lock = (ROOT / "terraform/envs/sandbox/.terraform.lock.hcl").read_text()
     assert f'version     = "{toolchain.PROVIDER_VERSION}"' in lock
     assert json.dumps(toolchain.PROVIDER_VERSION) in lock
+
+
+def test_module_readmes_match_the_declarations() -> None:
+    """Each module README's inputs/outputs tables are what scripts/module_docs.py generates."""
+    from scripts import module_docs
+
+    for directory in module_docs.module_dirs():
+        readme = (directory / "README.md").read_text()
+        assert module_docs.render(readme, directory) == readme, f"{directory.name}/README.md is stale: run make docs"
+        for line in (directory / "variables.tf").read_text().splitlines():
+            if line.startswith("variable "):
+                assert f"| `{line.split(chr(34))[1]}` |" in readme
+
+
+def test_module_docs_notice_a_new_input(tmp_path: Path) -> None:
+    """Adding a variable makes the README stale (the check can fail)."""
+    import shutil
+
+    from scripts import module_docs
+
+    source = ROOT / "terraform/modules/secret"
+    copy = tmp_path / "secret"
+    shutil.copytree(source, copy)
+    with (copy / "variables.tf").open("a") as handle:
+        handle.write('\nvariable "brand_new" {\n  type        = string\n  description = "New."\n  default     = "x"\n}\n')
+    readme = (copy / "README.md").read_text()
+    assert "brand_new" in module_docs.render(readme, copy) and module_docs.render(readme, copy) != readme

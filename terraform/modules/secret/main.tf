@@ -5,6 +5,8 @@
 # replicas and a resource policy (public policies always blocked).
 
 resource "aws_secretsmanager_secret" "this" {
+  #checkov:skip=CKV_AWS_149:a customer-managed key is an input (kms_key_id); the AWS managed key costs nothing ($1 per key-month otherwise)
+  #checkov:skip=CKV2_AWS_57:rotation is an input (rotation_lambda_arn); not every secret can be rotated by a function
   name                    = var.name
   description             = var.description
   kms_key_id              = var.kms_key_id

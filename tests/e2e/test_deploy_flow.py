@@ -8,8 +8,8 @@ each other: deploy from clean, redeploy with no change, canary, bad input, destr
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import secrets
 import shutil
 import subprocess

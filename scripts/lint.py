@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from scripts import toolchain
 from scripts.common import BUILD, ROOT, SANDBOX_DIR, UserError, run, run_main, say, step
@@ -44,8 +45,8 @@ def ensure_checkov() -> Path:
     return CHECKOV
 
 
-def checkov(args: list[str]) -> tuple[bool, str]:
-    """Run checkov; (no failed check, summary line)."""
+def checkov_report(args: list[str]) -> dict[str, Any]:
+    """Run checkov; passed count, failed checks and skipped checks (with their reasons)."""
     result = subprocess.run(
         [str(ensure_checkov()), *args, "--quiet", "--compact", "--skip-download", "-o", "json"],
         capture_output=True,
@@ -55,13 +56,32 @@ def checkov(args: list[str]) -> tuple[bool, str]:
     try:
         reports = json.loads(result.stdout)
     except ValueError:
-        return False, f"checkov did not run: {result.stderr.strip().splitlines()[-1:] or result.stdout[:200]}"
+        tail = (result.stderr.strip().splitlines() or [result.stdout[:200]])[-1]
+        raise UserError(f"checkov did not run ({tail}); reinstall it with: rm -rf {CHECKOV_VENV.name} && make lint") from None
     reports = reports if isinstance(reports, list) else [reports]
-    failed = [(c["check_id"], c["resource"]) for r in reports for c in r.get("results", {}).get("failed_checks", [])]
-    summary = {k: sum(r.get("summary", {}).get(k, 0) for r in reports) for k in ("passed", "failed", "skipped")}
-    detail = f"{summary['passed']} passed, {summary['failed']} failed, {summary['skipped']} skipped with a reason"
+    results = [r.get("results", {}) for r in reports]
+    return {
+        "passed": sum(len(r.get("passed_checks", [])) for r in results),
+        "failed": [
+            {"id": c["check_id"], "name": c.get("check_name", ""), "resource": c["resource"]}
+            for r in results
+            for c in r.get("failed_checks", [])
+        ],
+        "skipped": [
+            {"id": c["check_id"], "resource": c["resource"], "reason": c.get("suppress_comment", "")}
+            for r in results
+            for c in r.get("skipped_checks", [])
+        ],
+    }
+
+
+def checkov(args: list[str]) -> tuple[bool, str]:
+    """Run checkov; (no failed check, summary line)."""
+    report = checkov_report(args)
+    failed = report["failed"]
+    detail = f"{report['passed']} passed, {len(failed)} failed, {len(report['skipped'])} skipped with a reason"
     if failed:
-        detail += ": " + ", ".join(f"{check} on {resource}" for check, resource in failed[:8])
+        detail += ": " + ", ".join(f"{c['id']} on {c['resource']}" for c in failed[:8])
     return not failed, detail
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,6 @@ from scripts.common import BUILD, ROOT, SANDBOX_DIR, UserError, check_env, confi
 PLAN_DIR = BUILD / "plans"
 SANDBOX_STATE = SANDBOX_DIR / "terraform.tfstate"
 ENVS_DIR = ROOT / "terraform" / "envs"
-ACTION_SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "read": "<="}
 
 
 def plan_path(env: str) -> Path:
@@ -107,22 +107,10 @@ def init(env: str, quiet: bool = True) -> tuple[Path, dict[str, str]]:
     return root, tf_env
 
 
-def summarize(plan: dict[str, Any]) -> tuple[dict[str, int], list[str]]:
-    """Counts by action and one line per changed resource, from `terraform show -json`."""
-    counts = {"create": 0, "update": 0, "replace": 0, "delete": 0}
-    lines = []
-    for change in plan.get("resource_changes", []):
-        actions = change["change"]["actions"]
-        if actions in (["no-op"], ["read"]):
-            continue
-        kind = "replace" if len(actions) == 2 else actions[0]
-        counts[kind] = counts.get(kind, 0) + 1
-        lines.append(f"  {ACTION_SYMBOLS.get(kind, '?'):>3} {change['address']}")
-    return counts, lines
-
-
 def plan(env: str) -> int:
-    """Plan and save; print a short summary. Returns the number of changes."""
+    """Plan and save it with its JSON (both mode 0600); print the review. Returns the number of changes."""
+    from scripts import plan_review
+
     step(f"terraform plan (ENV={env})")
     root, tf_env = init(env, quiet=False)
     PLAN_DIR.mkdir(parents=True, exist_ok=True)
@@ -131,13 +119,16 @@ def plan(env: str) -> int:
     terraform(root, tf_env, "plan", "-input=false", "-no-color", f"-out={target}", capture=True)
     target.chmod(0o600)
     shown = terraform(root, tf_env, "show", "-json", str(target), capture=True, echo=False)
-    counts, lines = summarize(json.loads(shown.stdout))  # kept in memory only: plan JSON holds sensitive values
-    total = sum(counts.values())
-    summary = ", ".join(f"{n} to {k}" for k, n in counts.items())
-    say(f"Plan for ENV={env}: {'no changes' if total == 0 else summary} (saved: {target.relative_to(ROOT)})")
-    for line in lines:
-        say(line)
-    return total
+    plan_json = PLAN_DIR / f"{env}.tfplan.json"  # holds sensitive values in clear: 0600, never committed
+    plan_json.unlink(missing_ok=True)
+    plan_json.touch(mode=0o600)
+    plan_json.write_text(shown.stdout)
+    result = plan_review.write_review(
+        plan_json, env, usage_file=ENVS_DIR / env / "usage.toml", scan=True, repo_root=root.parent.parent
+    )
+    print(plan_review.render_terminal(result, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
+    say(f"saved: {target.relative_to(ROOT)} and its JSON; review: {PLAN_DIR.relative_to(ROOT)}/{env}.review.md (.json)")
+    return result.total
 
 
 def apply(env: str) -> None:

@@ -5,33 +5,6 @@ from __future__ import annotations
 import pytest
 
 from scripts.common import UserError, check_env, first_error
-from scripts.tf import summarize
-
-
-def _change(address: str, *actions: str) -> dict:
-    return {"address": address, "change": {"actions": list(actions)}}
-
-
-def test_summary_counts_each_kind_and_skips_no_ops() -> None:
-    """create, update, delete-then-create (replace), delete; no-op and read are not changes."""
-    plan = {
-        "resource_changes": [
-            _change("a.x", "create"),
-            _change("a.y", "update"),
-            _change("a.z", "delete", "create"),
-            _change("a.w", "delete"),
-            _change("a.v", "no-op"),
-            _change("data.a.u", "read"),
-        ]
-    }
-    counts, lines = summarize(plan)
-    assert counts == {"create": 1, "update": 1, "replace": 1, "delete": 1}
-    assert lines == ["    + a.x", "    ~ a.y", "  -/+ a.z", "    - a.w"]
-
-
-def test_summary_of_an_empty_plan() -> None:
-    """No resource changes: all counts zero, no lines."""
-    assert summarize({}) == ({"create": 0, "update": 0, "replace": 0, "delete": 0}, [])
 
 
 def test_first_error_reads_terraform_diagnostics() -> None:

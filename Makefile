@@ -75,7 +75,7 @@ test: setup ## Run the whole test suite (unit, functional, end-to-end)
 test-unit: setup ## Run the tests without the end-to-end make flow (about 20 s)
 	@$(PY) -m pytest -m "not e2e"
 
-lint: sandbox-up ## Check without changing files: ruff, terraform fmt and validate, checkov (HCL and a sandbox plan)
+lint: sandbox-up package ## Check without changing files: ruff, terraform fmt and validate, checkov (HCL and a sandbox plan)
 	@$(PY) -m ruff check scripts lambda_src tests
 	@$(PY) -m ruff format --check scripts lambda_src tests
 	@$(PY) -m scripts.lint

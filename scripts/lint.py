@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts import toolchain
-from scripts.common import BUILD, ROOT, SANDBOX_DIR, UserError, run, run_main, say, step
+from scripts.common import ROOT, SANDBOX_DIR, UserError, run, run_main, say, step
 
 CHECKOV_VERSION = "3.3.30"
 CHECKOV_VENV = ROOT / ".venv-checkov"
@@ -48,7 +48,7 @@ def ensure_checkov() -> Path:
 def checkov_report(args: list[str]) -> dict[str, Any]:
     """Run checkov; passed count, failed checks and skipped checks (with their reasons)."""
     result = subprocess.run(
-        [str(ensure_checkov()), *args, "--quiet", "--compact", "--skip-download", "-o", "json"],
+        [str(ensure_checkov()), *args, "--skip-download", "-o", "json"],
         capture_output=True,
         text=True,
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
@@ -61,18 +61,31 @@ def checkov_report(args: list[str]) -> dict[str, Any]:
     reports = reports if isinstance(reports, list) else [reports]
     results = [r.get("results", {}) for r in reports]
     return {
-        "passed": sum(len(r.get("passed_checks", [])) for r in results),
+        "passed": sum(r.get("summary", {}).get("passed", 0) for r in reports),
         "failed": [
             {"id": c["check_id"], "name": c.get("check_name", ""), "resource": c["resource"]}
             for r in results
             for c in r.get("failed_checks", [])
         ],
         "skipped": [
-            {"id": c["check_id"], "resource": c["resource"], "reason": c.get("suppress_comment", "")}
+            {"id": c["check_id"], "resource": c["resource"], "reason": c.get("suppress_comment") or _skip_reason(args, c)}
             for r in results
             for c in r.get("skipped_checks", [])
         ],
     }
+
+
+def _skip_reason(args: list[str], check: dict[str, Any]) -> str:
+    """The reason of an inline #checkov:skip, read from the source (checkov leaves it out of plan reports)."""
+    root = Path(args[args.index("--repo-root-for-plan-enrichment") + 1]) if "--repo-root-for-plan-enrichment" in args else None
+    path = (root / check.get("file_path", "").lstrip("/")) if root else Path(check.get("file_abs_path", ""))
+    try:
+        first, last = check.get("file_line_range") or [1, 1]
+        lines = path.read_text().splitlines()[first - 1 : last]
+    except (OSError, ValueError):
+        return ""
+    marker = f"checkov:skip={check['check_id']}:"
+    return next((line.split(marker, 1)[1].strip() for line in lines if marker in line), "")
 
 
 def checkov(args: list[str]) -> tuple[bool, str]:
@@ -122,22 +135,14 @@ def validate_bridged(endpoint: str) -> list[tuple[str, bool, str]]:
 
 
 def scan_sandbox_plan() -> tuple[bool, str]:
-    """checkov over a fresh saved plan of the sandbox."""
+    """checkov over a fresh saved plan of the sandbox (the plan review runs it)."""
     from scripts import tf
-    from scripts.sandbox import bridge
 
-    tf.plan("sandbox")
-    root, tf_env = tf.workspace("sandbox")
-    plan_json = BUILD / "plans" / "sandbox.lint.json"
-    shown = tf.terraform(root, tf_env, "show", "-json", str(tf.plan_path("sandbox")), capture=True, echo=False)
-    plan_json.touch(mode=0o600)
-    plan_json.write_text(shown.stdout)
-    try:
-        return checkov(
-            ["-f", str(plan_json), "--framework", "terraform_plan", "--repo-root-for-plan-enrichment", str(bridge.TARGET)]
-        )
-    finally:
-        plan_json.unlink()
+    scan = tf.plan("sandbox").scan
+    detail = f"{scan['passed']} passed, {len(scan['failed'])} failed, {len(scan['skipped'])} skipped with a reason"
+    if scan["failed"]:
+        detail += ": " + ", ".join(f"{c['id']} on {c['resource']}" for c in scan["failed"][:8])
+    return not scan["failed"], detail
 
 
 def main() -> int:

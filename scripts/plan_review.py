@@ -43,6 +43,8 @@ SEVERITIES = ("high", "medium", "low")
 MASK = "(sensitive)"
 SECRET_WORDS = re.compile(r"(secret|password|passwd|token|api_?key|private_?key|credential)", re.IGNORECASE)
 NAME_SUFFIXES = re.compile(r"(_NAMES?|_IDS?|_ARNS?|_PATHS?|_PREFIX)$", re.IGNORECASE)
+# Settings of the Parameters and Secrets extension: their names contain SECRETS, their values are not secrets.
+EXTENSION_SETTINGS = re.compile(r"^(PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+)$")
 
 # What is lost when a stateful resource is destroyed (or replaced: destroyed, then created).
 STATEFUL = {
@@ -149,17 +151,49 @@ def _short(value: Any, limit: int = 60) -> str:
 
 
 def changed_attributes(change: dict[str, Any]) -> list[str]:
-    """`attr: old → new` for each changed leaf, values masked and shortened."""
+    """`attr: old → new` for each changed leaf (compared unmasked, shown masked and shortened).
+
+    A policy document attribute is shown as a statement-level diff instead.
+    """
+    raw_before, raw_after = _leaves(change.get("before") or {}), _leaves(change.get("after") or {})
     before = _leaves(mask(change.get("before") or {}, change.get("before_sensitive")))
     after = _leaves(mask(change.get("after") or {}, change.get("after_sensitive")))
     unknown = _leaves(change.get("after_unknown") or {})
     lines = []
-    for path in sorted(set(before) | set(after) | {p for p, v in unknown.items() if v is True}):
+    for path in sorted(set(raw_before) | set(raw_after) | {p for p, v in unknown.items() if v is True}):
         if unknown.get(path) is True:
             lines.append(f"{path}: {_short(before.get(path))} → (known after apply)")
-        elif before.get(path) != after.get(path):
-            lines.append(f"{path}: {_short(before.get(path))} → {_short(after.get(path))}")
+        elif raw_before.get(path) != raw_after.get(path):
+            diff = _policy_diff(raw_before.get(path), raw_after.get(path)) if before.get(path) != MASK else None
+            if diff is not None:
+                lines += [f"{path}: {line}" for line in diff]
+            else:
+                lines.append(f"{path}: {_short(before.get(path))} → {_short(after.get(path))}")
     return lines
+
+
+def _grants(document: Any) -> set[str] | None:
+    """A policy document as 'Effect action on resource' lines, or None if it is not one."""
+    statements = _policy(document)
+    if not statements:
+        return None
+    lines = set()
+    for statement in statements:
+        condition = f" if {json.dumps(statement['Condition'], sort_keys=True)}" if statement.get("Condition") else ""
+        principal = f" for {json.dumps(statement['Principal'], sort_keys=True)}" if statement.get("Principal") else ""
+        for action in _as_list(statement.get("Action") or statement.get("NotAction")):
+            for resource in _as_list(statement.get("Resource") or statement.get("NotResource") or "-"):
+                lines.add(f"{statement.get('Effect')} {action} on {resource}{principal}{condition}")
+    return lines
+
+
+def _policy_diff(before: Any, after: Any) -> list[str] | None:
+    """Statement-level diff of two policy documents (+ granted now, - no longer), or None."""
+    old, new = _grants(before), _grants(after)
+    if old is None and new is None:
+        return None
+    old, new = old or set(), new or set()
+    return [f"- {line}" for line in sorted(old - new)] + [f"+ {line}" for line in sorted(new - old)]
 
 
 def _path_text(path: list[Any]) -> str:
@@ -211,11 +245,23 @@ def output_changes(plan: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def drift(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    """Changes made outside Terraform since the last apply."""
-    return [
-        {"address": d["address"], "actions": "/".join(d["change"]["actions"]), "attributes": changed_attributes(d["change"])}
-        for d in plan.get("resource_drift", [])
-    ]
+    """Changes made outside Terraform that matter to this plan (its relevant attributes, as Terraform shows them)."""
+    relevant: dict[str, list[str]] = {}
+    for item in plan.get("relevant_attributes", []):
+        relevant.setdefault(item["resource"], []).append(_path_text(item["attribute"]))
+    found = []
+    for d in plan.get("resource_drift", []):
+        address = d["address"]
+        base = re.sub(r"\[[^\]]*\]$", "", address)
+        paths = relevant.get(address, []) + relevant.get(base, [])
+        if address not in relevant and base not in relevant:
+            continue
+        attributes = [a for a in changed_attributes(d["change"]) if not re.search(r": (null|\[\]|\{\}|) → (null|\[\]|\{\}|)$", a)]
+        if "" not in paths:
+            attributes = [a for a in attributes if any(a.startswith(p) for p in paths)]
+        if attributes or d["change"]["actions"] == ["delete"]:
+            found.append({"address": address, "actions": "/".join(d["change"]["actions"]), "attributes": attributes})
+    return found
 
 
 # --- risks ---------------------------------------------------------------------------
@@ -270,7 +316,7 @@ def iam_widening(address: str, before_doc: Any, after_doc: Any) -> list[Risk]:
             if resource == "*":
                 risks.append(Risk("high", address, "IAM: resource widened to *", f"now {resource}"))
             elif covered:
-                risks.append(Risk("high", address, "IAM: broader resource", f"{covered[0]} → {resource}"))
+                risks.append(Risk("high", address, "IAM: broader resource", f"{', '.join(covered)} → {resource}"))
             elif before:
                 risks.append(Risk("medium", address, "IAM: new resource", resource))
     for statement in allow_before:
@@ -323,7 +369,8 @@ def find_risks(plan: dict[str, Any]) -> list[Risk]:
             if SECRET_WORDS.search(name) and not NAME_SUFFIXES.search(name) and not change.get("after_sensitive"):
                 risks.append(Risk("medium", f"output.{name}", "output may expose a secret", "not marked sensitive = true"))
     order = {s: i for i, s in enumerate(SEVERITIES)}
-    return sorted(risks, key=lambda r: (order[r.severity], r.address))
+    unique = {(r.severity, r.address, r.title, r.detail): r for r in risks}
+    return sorted(unique.values(), key=lambda r: (order[r.severity], r.address, r.title, r.detail))
 
 
 def _leak_risks(plan: dict[str, Any], rc: dict[str, Any], after: dict[str, Any], after_sensitive: Any) -> list[Risk]:
@@ -333,7 +380,9 @@ def _leak_risks(plan: dict[str, Any], rc: dict[str, Any], after: dict[str, Any],
         variables = ((after.get("environment") or [{}])[0] or {}).get("variables") or {}
         for name, value in sorted(variables.items()):
             looks_like_name = isinstance(value, str) and (value.startswith(("/", "arn:")) or value == "")
-            if SECRET_WORDS.search(name) and not NAME_SUFFIXES.search(name) and not looks_like_name:
+            if EXTENSION_SETTINGS.match(name) or looks_like_name or NAME_SUFFIXES.search(name):
+                continue
+            if SECRET_WORDS.search(name):
                 risks.append(
                     Risk(
                         "high",
@@ -586,6 +635,7 @@ def render_markdown(r: Review) -> str:
             out.append(f"- `{entry['address']}`{extra}")
             out += [f"  - `{a}`" for a in entry.get("attributes", [])]
         out.append("\n</details>\n")
+    out.append("")
     if r.outputs:
         out += ["#### Outputs", "", "| output | change | after |", "| --- | --- | --- |"]
         out += [f"| `{o['name']}` | {o['action']} | `{o['after']}` |" for o in r.outputs]

@@ -107,8 +107,8 @@ def init(env: str, quiet: bool = True) -> tuple[Path, dict[str, str]]:
     return root, tf_env
 
 
-def plan(env: str) -> int:
-    """Plan and save it with its JSON (both mode 0600); print the review. Returns the number of changes."""
+def plan(env: str) -> Any:
+    """Plan and save it with its JSON (both mode 0600); print the review and return it (a plan_review.Review)."""
     from scripts import plan_review
 
     step(f"terraform plan (ENV={env})")
@@ -128,7 +128,7 @@ def plan(env: str) -> int:
     )
     print(plan_review.render_terminal(result, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
     say(f"saved: {target.relative_to(ROOT)} and its JSON; review: {PLAN_DIR.relative_to(ROOT)}/{env}.review.md (.json)")
-    return result.total
+    return result
 
 
 def apply(env: str) -> None:
@@ -193,7 +193,7 @@ def main() -> int:
     if args.command == "init":
         init(env)
     elif args.command == "plan":
-        changes = plan(env)
+        changes = plan(env).total
         return 3 if args.detailed_exitcode and changes else 0
     elif args.command == "apply":
         apply(env)

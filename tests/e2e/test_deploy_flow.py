@@ -65,6 +65,8 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checkout]:
             (target / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
     (target / ".venv").symlink_to(ROOT / ".venv")
+    if (ROOT / ".venv-checkov").is_dir():  # checkov's own environment, if this checkout has it (else made on first plan)
+        (target / ".venv-checkov").symlink_to(ROOT / ".venv-checkov")
     # As on a fresh machine: no terraform on PATH, so setup must fall back to the bundled one.
     path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "terraform").exists())
     env = {**os.environ, "PATH": path, "SANDBOX_PORT": str(free_port()), "NO_COLOR": "1", "AWS_EC2_METADATA_DISABLED": "true"}
@@ -98,6 +100,7 @@ def test_second_deploy_plans_no_change(checkout: Checkout) -> None:
     """Same sources: same zip, no planned change, values left alone, smoke still green."""
     output = ok(checkout.make("deploy"))
     assert "Plan for ENV=sandbox: no changes" in output
+    assert "risks: none found" in output and "checkov: " in output
     assert "(unchanged)" in output and "has a value already" in output
     assert "Apply complete! Resources: 0 added, 0 changed, 0 destroyed." in output
 

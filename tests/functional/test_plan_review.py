@@ -1,0 +1,175 @@
+"""scripts/plan_review.py on real plans made by Terraform against a moto server.
+
+Scenarios, in order, on one state: first create, no-op, in-place update, a forced
+replacement of the secret, a widened IAM path, a destroy. Each review's markdown is
+compared with the one checked in under tests/functional/plan_reviews/ (regenerate with
+UPDATE_REVIEWS=1 and read the diff before committing).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts import plan_review, toolchain
+from scripts.common import SANDBOX_DIR, run
+from scripts.sandbox import bridge
+from tests.conftest import ROOT, start_moto
+
+EXPECTED = Path(__file__).parent / "plan_reviews"
+SCENARIOS = [  # (name, variables, plan flags, apply afterwards)
+    ("create", {}, [], True),
+    ("noop", {}, [], False),
+    ("update", {"config_value": "https://api.example.com/v2"}, [], True),
+    ("replace-secret", {"config_value": "https://api.example.com/v2", "secret_name": "/review/app/secrets/api_key_v2"}, [], True),
+    (
+        "widen-iam",
+        {
+            "config_value": "https://api.example.com/v2",
+            "secret_name": "/review/app/secrets/api_key_v2",
+            "parameter_paths": ["/review/app"],
+            "allow_broad_paths": True,
+        },
+        [],
+        True,
+    ),
+    (
+        "destroy",
+        {
+            "config_value": "https://api.example.com/v2",
+            "secret_name": "/review/app/secrets/api_key_v2",
+            "parameter_paths": ["/review/app"],
+            "allow_broad_paths": True,
+        },
+        ["-destroy"],
+        False,
+    ),
+]
+
+
+def normalize(markdown: str) -> str:
+    """Drop what differs between machines and runs: Terraform's version, random ARN suffixes."""
+    markdown = re.sub(r"Terraform \d+\.\d+\.\d+", "Terraform X.Y.Z", markdown)
+    return re.sub(r"(secret:[^` ]+)-[A-Za-z0-9]{6}\b", r"\1-XXXXXX", markdown)
+
+
+@pytest.fixture(scope="module")
+def reviews(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, plan_review.Review]]:
+    process, endpoint = start_moto(tmp_path_factory.mktemp("moto-review") / "moto.log")
+    try:
+        bridge.prepare(endpoint, quiet=True)
+        root = bridge.TARGET / "fixtures" / "plan_review"
+        shutil.copytree(ROOT / "tests/fixtures/plan_review", root)
+        (root / "sandbox_override.tf").write_text(bridge.TEST_PROVIDER.format(endpoint=endpoint))
+        env = {
+            **os.environ,
+            "TF_CLI_CONFIG_FILE": str(toolchain.CLI_CONFIG),
+            "CHECKPOINT_DISABLE": "1",
+            "TF_DATA_DIR": str(SANDBOX_DIR / "tf-data-review"),
+        }
+        terraform = toolchain.load().terraform
+        run([terraform, f"-chdir={root}", "init", "-input=false", "-no-color"], env=env, capture=True, echo=False)
+        results = {}
+        for name, variables, flags, apply in SCENARIOS:
+            var_file = root / "scenario.tfvars.json"
+            var_file.write_text(json.dumps(variables))
+            plan_file = root / "scenario.tfplan"
+            run(
+                [
+                    terraform,
+                    f"-chdir={root}",
+                    "plan",
+                    "-input=false",
+                    "-no-color",
+                    f"-var-file={var_file}",
+                    f"-out={plan_file}",
+                    *flags,
+                ],
+                env=env,
+                capture=True,
+                echo=False,
+            )
+            shown = run([terraform, f"-chdir={root}", "show", "-json", str(plan_file)], env=env, capture=True, echo=False)
+            plan_json = tmp_path_factory.mktemp(name) / f"{name}.tfplan.json"
+            plan_json.write_text(shown.stdout)
+            results[name] = plan_review.review(plan_review.load_plan(plan_json), "sandbox", plan_review.load_usage(None))
+            results[name].plan_json = plan_json  # type: ignore[attr-defined]  (kept for the scan test)
+            if apply:
+                run(
+                    [terraform, f"-chdir={root}", "apply", "-input=false", "-no-color", str(plan_file)],
+                    env=env,
+                    capture=True,
+                    echo=False,
+                )
+        yield results
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize("name", [s[0] for s in SCENARIOS])
+def test_review_matches_the_checked_in_one(reviews: dict[str, plan_review.Review], name: str) -> None:
+    """The markdown review of each real plan is the reviewed, checked-in one."""
+    got = normalize(plan_review.render_markdown(reviews[name]))
+    expected_file = EXPECTED / f"{name}.md"
+    if os.environ.get("UPDATE_REVIEWS"):
+        expected_file.write_text(got)
+    assert got == expected_file.read_text()
+
+
+def test_create_noop_update(reviews: dict[str, plan_review.Review]) -> None:
+    """Counts and headlines of the first three scenarios."""
+    assert reviews["create"].counts["create"] == 5 and reviews["create"].risks == []
+    assert reviews["noop"].total == 0 and plan_review.headline(reviews["noop"]) == "Plan for ENV=sandbox: no changes"
+    update = reviews["update"].changes["update"]
+    assert [e["address"] for e in update] == ['module.config.aws_ssm_parameter.plain["/review/app/config/url"]']
+    assert any(a.startswith("value: (sensitive) → (sensitive)") for a in update[0]["attributes"])
+
+
+def test_secret_replacement_is_a_high_risk_naming_what_is_lost(reviews: dict[str, plan_review.Review]) -> None:
+    """Renaming the secret forces a replacement: flagged high, with the forcing attribute."""
+    replace = reviews["replace-secret"].changes["replace"]
+    assert [(e["address"], e["forced_by"]) for e in replace] == [("module.secret.aws_secretsmanager_secret.this", ["name"])]
+    risk = [r for r in reviews["replace-secret"].risks if r.address == "module.secret.aws_secretsmanager_secret.this"]
+    assert risk and risk[0].severity == "high" and "version history" in risk[0].detail
+
+
+def test_widened_iam_path_is_a_high_risk_with_the_statement_diff(reviews: dict[str, plan_review.Review]) -> None:
+    """/review/app/config/* → /review/app/* is reported as a broader resource."""
+    risks = [r for r in reviews["widen-iam"].risks if r.title == "IAM: broader resource"]
+    assert risks and all(r.severity == "high" for r in risks)
+    assert any(
+        "parameter/review/app/config/* → arn:aws:ssm:us-east-1:123456789012:parameter/review/app/*" in r.detail for r in risks
+    )
+
+
+def test_destroy_flags_every_stateful_resource(reviews: dict[str, plan_review.Review]) -> None:
+    """A destroy plan flags the secret, the parameter and the log group."""
+    flagged = {r.address: r.severity for r in reviews["destroy"].risks}
+    assert flagged["module.secret.aws_secretsmanager_secret.this"] == "high"
+    assert flagged['module.config.aws_ssm_parameter.plain["/review/app/config/url"]'] == "high"
+    assert flagged["aws_cloudwatch_log_group.fn"] == "medium"
+    assert plan_review.exit_code(reviews["destroy"], "high") == 1 and plan_review.exit_code(reviews["noop"], "low") == 0
+
+
+def test_checkov_findings_are_folded_in_with_ids_and_skip_reasons(reviews: dict[str, plan_review.Review]) -> None:
+    """checkov over the real create plan: failed checks by ID, inline skips with their reasons, in the review."""
+    scan = plan_review.scan_plan(reviews["create"].plan_json, bridge.TARGET / "fixtures" / "plan_review")  # type: ignore[attr-defined]
+    failed = {(f["id"], f["resource"]) for f in scan["failed"]}
+    assert ("CKV_AWS_338", "aws_cloudwatch_log_group.fn") in failed
+    skipped = {s["id"]: s["reason"] for s in scan["skipped"]}
+    assert "customer-managed key" in skipped["CKV_AWS_149"]
+    reviewed = plan_review.review(
+        plan_review.load_plan(reviews["create"].plan_json),
+        "sandbox",  # type: ignore[attr-defined]
+        plan_review.load_usage(None),
+        scan,
+    )
+    markdown = plan_review.render_markdown(reviewed)
+    assert "| ❌ failed | CKV_AWS_338" in markdown and "| skipped | CKV_AWS_149 |" in markdown

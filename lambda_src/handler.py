@@ -34,13 +34,13 @@ def _sha256(value: str | bytes) -> str:
 
 
 def _read_secret(secret_id: str) -> dict[str, Any]:
-    body = secrets_client.get_secret(secret_id)
+    body = secrets_client.default_client().get_secret_value(secret_id)
     value = body["SecretString"] if "SecretString" in body else base64.b64decode(body["SecretBinary"])
     return {"name": body["Name"], "version_id": body["VersionId"], "sha256": _sha256(value)}
 
 
 def _read_parameter(name: str) -> dict[str, Any]:
-    parameter = secrets_client.get_parameter(name, decrypt=True)
+    parameter = secrets_client.default_client().get_parameter_value(name, decrypt=True)
     return {
         "name": parameter["Name"],
         "type": parameter["Type"],
@@ -50,9 +50,9 @@ def _read_parameter(name: str) -> dict[str, Any]:
 
 
 def _probe(read: Any, name: str) -> dict[str, Any]:
-    """Try a read that should be refused; report the outcome, never the value."""
+    """Try a read that should be refused (never cached); report the outcome, never the value."""
     try:
-        read(name)
+        read(name, max_age=0)
     except secrets_client.SecretsClientError as exc:
         return {"name": name, "outcome": "refused", "status": exc.status, "error": type(exc).__name__}
     return {"name": name, "outcome": "allowed"}
@@ -69,10 +69,11 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     probe = event.get("deny_probe") or {}
     if probe:
         result["deny_probe"] = []
+        client = secrets_client.default_client()
         if probe.get("secret_id"):
-            result["deny_probe"].append(_probe(secrets_client.get_secret, probe["secret_id"]))
+            result["deny_probe"].append(_probe(client.get_secret_value, probe["secret_id"]))
         if probe.get("parameter"):
-            result["deny_probe"].append(_probe(secrets_client.get_parameter, probe["parameter"]))
+            result["deny_probe"].append(_probe(client.get_parameter_value, probe["parameter"]))
     print(
         json.dumps(
             {

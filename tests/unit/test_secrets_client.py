@@ -17,6 +17,8 @@ import secrets_client  # noqa: E402
 
 from tests.conftest import free_port  # noqa: E402
 
+CANARY = "CANARY-client-0001"
+
 
 class Script:
     """Answers to give, in order (the last one repeats), and the requests seen."""
@@ -24,6 +26,7 @@ class Script:
     def __init__(self) -> None:
         self.answers: list[tuple[int, dict | str]] = [(200, {})]
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.delay = 0.0
 
 
 @pytest.fixture
@@ -33,6 +36,7 @@ def extension(monkeypatch: pytest.MonkeyPatch) -> Iterator[Script]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             script.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+            time.sleep(script.delay)
             status, body = script.answers.pop(0) if len(script.answers) > 1 else script.answers[0]
             data = (json.dumps(body) if isinstance(body, dict) else body).encode()
             self.send_response(status)
@@ -48,39 +52,106 @@ def extension(monkeypatch: pytest.MonkeyPatch) -> Iterator[Script]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", str(port))
     monkeypatch.setenv("AWS_SESSION_TOKEN", "token-123")
+    monkeypatch.delenv("SECRETS_CLIENT_BACKEND", raising=False)
+    monkeypatch.delenv("SECRETS_CLIENT_TTL", raising=False)
     yield script
     server.shutdown()
     server.server_close()
 
 
+def _client() -> secrets_client.SecretsClient:
+    return secrets_client.SecretsClient()
+
+
+def test_auto_backend_is_the_extension_when_its_port_answers(extension: Script, monkeypatch: pytest.MonkeyPatch) -> None:
+    """auto: the extension if its port answers, else the SDK; the override wins."""
+    assert _client().backend == "extension"
+    monkeypatch.setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", str(free_port()))
+    assert _client().backend == "sdk"
+    monkeypatch.setenv("SECRETS_CLIENT_BACKEND", "extension")
+    assert _client().backend == "extension"
+
+
 def test_parameter_name_is_url_encoded_and_token_sent(extension: Script) -> None:
     """Slashes in names are percent-encoded; the session token goes in the header."""
-    extension.answers = [(200, {"Parameter": {"Name": "/a/b c", "Value": "v"}})]
-    assert secrets_client.get_parameter("/a/b c", decrypt=True)["Name"] == "/a/b c"
+    extension.answers = [(200, {"Parameter": {"Name": "/a/b c", "Type": "String", "Value": "v"}})]
+    assert _client().get_parameter("/a/b c") == "v"
     path, headers = extension.requests[0]
     assert path == "/systemsmanager/parameters/get?name=%2Fa%2Fb%20c&withDecryption=true"
     assert headers["x-aws-parameters-secrets-token"] == "token-123"
 
 
-def test_secret_version_stage_is_passed(extension: Script) -> None:
-    """versionStage and versionId reach the extension."""
-    extension.answers = [(200, {"Name": "s", "SecretString": "x"})]
-    secrets_client.get_secret("/p/s", version_stage="AWSPREVIOUS")
-    assert extension.requests[0][0] == "/secretsmanager/get?secretId=%2Fp%2Fs&versionStage=AWSPREVIOUS"
+def test_version_stage_version_and_label_are_passed(extension: Script) -> None:
+    """versionStage, version and label reach the extension."""
+    extension.answers = [(200, {"Name": "s", "SecretString": "x", "Parameter": {"Value": "v"}})]
+    client = _client()
+    client.get_secret("/p/s", version_stage="AWSPREVIOUS")
+    client.get_parameter("/p/n", version=3)
+    client.get_parameter("/p/n", label="stable", decrypt=False)
+    assert [p for p, _ in extension.requests] == [
+        "/secretsmanager/get?secretId=%2Fp%2Fs&versionStage=AWSPREVIOUS",
+        "/systemsmanager/parameters/get?name=%2Fp%2Fn&withDecryption=true&version=3",
+        "/systemsmanager/parameters/get?name=%2Fp%2Fn&withDecryption=false&label=stable",
+    ]
 
 
-def test_server_errors_are_retried_then_succeed(extension: Script) -> None:
-    """503, 502 then 200: the read succeeds after two retries."""
-    extension.answers = [(503, "busy"), (502, "bad"), (200, {"Name": "s", "SecretString": "x"})]
-    assert secrets_client.get_secret("s")["SecretString"] == "x"
+def test_warm_reads_make_no_request_within_the_ttl(extension: Script, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1,000 reads of one secret and two parameters: 3 requests; TTL 0 means every read is a request."""
+    extension.answers = [(200, {"Name": "s", "SecretString": "x", "Parameter": {"Value": "v"}})]
+    client = _client()
+    for _ in range(1000):
+        client.get_secret("/a/s")
+        client.get_parameter("/a/p1")
+        client.get_parameter("/a/p2")
+    assert client.requests == len(extension.requests) == 3
+    monkeypatch.setenv("SECRETS_CLIENT_TTL", "0")
+    client.get_secret("/a/s")
+    client.get_secret("/a/s")
+    assert client.requests == 5
+    client.clear_cache()
+
+
+def test_json_transform_and_stringlist(extension: Script) -> None:
+    """transform="json" decodes; a StringList comes back as a list."""
+    extension.answers = [
+        (200, {"Name": "s", "SecretString": '{"user": "app", "port": 5432}'}),
+        (200, {"Parameter": {"Type": "StringList", "Value": "a,b,c"}}),
+    ]
+    client = _client()
+    assert client.get_secret("/a/db", transform="json") == {"user": "app", "port": 5432}
+    assert client.get_parameter("/a/list") == ["a", "b", "c"]
+
+
+def test_malformed_json_is_a_typed_error_without_the_value(extension: Script) -> None:
+    """A value that is not JSON raises TransformError naming the item, not quoting the value."""
+    extension.answers = [(200, {"Name": "s", "SecretString": CANARY + "{not json"})]
+    with pytest.raises(secrets_client.TransformError) as caught:
+        _client().get_secret("/a/broken", transform="json")
+    assert caught.value.item == "secret /a/broken" and CANARY not in str(caught.value)
+
+
+def test_several_parameters_at_once(extension: Script) -> None:
+    """get_parameters returns every name's value; duplicates are read once."""
+    extension.answers = [(200, {"Parameter": {"Type": "String", "Value": "v"}})]
+    assert _client().get_parameters(["/a/1", "/a/2", "/a/1"]) == {"/a/1": "v", "/a/2": "v"}
+    assert len(extension.requests) == 2
+
+
+def test_server_errors_and_throttling_are_retried_then_succeed(extension: Script) -> None:
+    """503, 429 then 200: the read succeeds after two retries."""
+    extension.answers = [(503, "busy"), (429, "slow down"), (200, {"Name": "s", "SecretString": "x"})]
+    assert _client().get_secret("s") == "x"
     assert len(extension.requests) == 3
 
 
-def test_400_is_retried_only_briefly(extension: Script) -> None:
-    """A 400 (cold start, or a refused name) is retried NOT_READY_RETRIES times, then raised."""
+def test_400_at_cold_start_is_retried_briefly(extension: Script) -> None:
+    """A 400 (cold start) then 200 succeeds; a lasting 400 is raised after NOT_READY_RETRIES retries."""
+    extension.answers = [(400, "an unexpected error occurred while executing request"), (200, {"Name": "s", "SecretString": "x"})]
+    assert _client().get_secret("s") == "x"
+    extension.requests.clear()
     extension.answers = [(400, "an unexpected error occurred while executing request")]
     with pytest.raises(secrets_client.RequestRefused) as caught:
-        secrets_client.get_secret("/x/y")
+        _client().get_secret("/x/y")
     assert caught.value.status == 400 and caught.value.item == "secret /x/y"
     assert len(extension.requests) == secrets_client.NOT_READY_RETRIES + 1
 
@@ -89,22 +160,33 @@ def test_token_rejection_is_not_retried(extension: Script) -> None:
     """403 means a wrong token: raised at once as TokenRejected."""
     extension.answers = [(403, "forbidden")]
     with pytest.raises(secrets_client.TokenRejected):
-        secrets_client.get_parameter("/x")
+        _client().get_parameter("/x")
     assert len(extension.requests) == 1
 
 
+def test_a_slow_extension_times_out_within_the_deadline(extension: Script, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An extension slower than the request timeout: Timeout, in bounded time."""
+    monkeypatch.setattr(secrets_client, "REQUEST_TIMEOUT", 0.2)
+    monkeypatch.setattr(secrets_client, "DEADLINE", 0.6)
+    extension.delay = 0.5
+    started = time.monotonic()
+    with pytest.raises(secrets_client.Timeout, match="no answer from the extension"):
+        _client().get_secret("s")
+    assert time.monotonic() - started < 0.6 + 0.2 + 0.5
+
+
 def test_no_extension_fails_within_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Nothing listening: ExtensionUnavailable, in bounded time."""
+    """Extension forced but nothing listening: ExtensionUnavailable, in bounded time."""
     monkeypatch.setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", str(free_port()))
     started = time.monotonic()
     with pytest.raises(secrets_client.ExtensionUnavailable, match="no answer from the extension"):
-        secrets_client.get_secret("s")
+        secrets_client.SecretsClient(backend="extension").get_secret("s")
     assert time.monotonic() - started < secrets_client.DEADLINE + secrets_client.REQUEST_TIMEOUT
 
 
 def test_errors_never_carry_the_body(extension: Script) -> None:
     """An error body (which could echo anything) is not copied into the exception."""
-    extension.answers = [(500, "CANARY-in-error-body")]
+    extension.answers = [(500, CANARY)]
     with pytest.raises(secrets_client.SecretsClientError) as caught:
-        secrets_client.get_secret("s")
-    assert "CANARY" not in str(caught.value)
+        _client().get_secret("s")
+    assert CANARY not in str(caught.value)

@@ -7,18 +7,23 @@ runner's Extensions API and waits for events. It serves the extension's document
 HTTP API (../shared/reference/extension.md) on localhost:
   GET /secretsmanager/get?secretId=...[&versionStage=...|&versionId=...]
   GET /systemsmanager/parameters/get?name=...[&version=...|&label=...][&withDecryption=true]
-with the X-Aws-Parameters-Secrets-Token check, the TTL cache and the settings variables.
+with the X-Aws-Parameters-Secrets-Token check, the TTL cache and the settings variables
+(cache on/off and size, port, MAX_CONNECTIONS requests served at once, log level, TTLs,
+backend timeouts), and secrets through /aws/reference/secretsmanager/<name>.
 
 It reads from the sandbox with the function's own permissions: each request is checked
 against the policies of the function's role (scripts/sandbox/iam_policy.py) before the
 value is fetched, so a name outside the function's paths is refused as on AWS. Like the
 real extension it answers errors with an opaque HTTP 400 and logs the cause (never a
 value) to the function's log. Before the first INVOKE event (the INIT phase) it answers
-400, as the real one does.
+400, as the real one does. Backend trouble is answered as AWS's open-source Secrets Manager
+Agent does (the managed layer documents none): 429 when throttled (an emulator choice, so
+clients back off), 502 when unreachable, 504 past the configured timeout.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import sys
@@ -35,6 +40,7 @@ from typing import Any
 from scripts.sandbox import iam_policy
 
 NAME = "parameters-secrets-emulator"
+SECRET_REFERENCE = "/aws/reference/secretsmanager/"
 TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token"
 OPAQUE_ERROR = b"an unexpected error occurred while executing request"
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARN": 30, "ERROR": 40, "NONE": 100}
@@ -51,6 +57,8 @@ class Settings:
     log_level: str = "INFO"
     secrets_ttl: int = 300
     parameters_ttl: int = 300
+    secrets_timeout_ms: int = 0
+    parameters_timeout_ms: int = 0
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Settings:
@@ -74,11 +82,33 @@ class Settings:
             log_level=level,
             secrets_ttl=number("SECRETS_MANAGER_TTL", 300, 0, 300),
             parameters_ttl=number("SSM_PARAMETER_STORE_TTL", 300, 0, 300),
+            secrets_timeout_ms=number("SECRETS_MANAGER_TIMEOUT_MILLIS", 0, 0, 1 << 31),
+            parameters_timeout_ms=number("SSM_PARAMETER_STORE_TIMEOUT_MILLIS", 0, 0, 1 << 31),
         )
 
 
 class Refused(Exception):
     """The backend refused a request (not found, access denied, bad input); the message is logged."""
+
+    status = 400
+
+
+class Throttled(Refused):
+    """The backend throttled the request (the client should back off and retry)."""
+
+    status = 429
+
+
+class BackendUnavailable(Refused):
+    """The backend could not be reached."""
+
+    status = 502
+
+
+class BackendTimeout(Refused):
+    """The backend did not answer within the configured timeout."""
+
+    status = 504
 
 
 def log(settings: Settings, level: str, message: str) -> None:
@@ -91,8 +121,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.timestamp()
     if isinstance(value, bytes):
-        import base64
-
         return base64.b64encode(value).decode()
     raise TypeError(type(value).__name__)
 
@@ -100,27 +128,27 @@ def _json_default(value: Any) -> Any:
 class Backend:
     """Reads from the sandbox, checking the function role's policies first."""
 
-    def __init__(self, function_name: str) -> None:
+    def __init__(self, function_name: str, settings: Settings | None = None) -> None:
         import boto3  # the real extension is a Go binary with its own SDK: this is its stand-in
+        from botocore.config import Config
+
+        settings = settings or Settings()
+
+        def config(timeout_ms: int) -> Config:
+            seconds = timeout_ms / 1000 if timeout_ms else 60
+            return Config(connect_timeout=seconds, read_timeout=seconds, retries={"max_attempts": 1})
 
         self._session = boto3.session.Session()
-        self._ssm = self._session.client("ssm")
-        self._secrets = self._session.client("secretsmanager")
+        self._ssm = self._session.client("ssm", config=config(settings.parameters_timeout_ms))
+        self._secrets = self._session.client("secretsmanager", config=config(settings.secrets_timeout_ms))
         self.function_name = function_name
-        self._policies: list[dict[str, Any]] | None = None
-        self._lock = threading.Lock()
         self.region = self._session.region_name
         self.account = self._session.client("sts").get_caller_identity()["Account"]
-
-    def role_policies(self) -> list[dict[str, Any]]:
-        """The identity policies of the function's role (inline and attached), loaded once."""
-        with self._lock:
-            if self._policies is None:
-                self._policies = load_role_policies(self._session, self.function_name)
-            return self._policies
+        # The function's permissions, read once when the extension starts (INIT).
+        self.policies = load_role_policies(self._session, function_name)
 
     def authorize(self, action: str, resource: str) -> None:
-        decision = iam_policy.evaluate(self.role_policies(), action, resource)
+        decision = iam_policy.evaluate(self.policies, action, resource)
         if decision != "allowed":
             raise Refused(
                 f"AccessDeniedException: the function's role is not authorized to perform {action} "
@@ -133,6 +161,23 @@ class Backend:
         return f"arn:aws:ssm:{self.region}:{self.account}:parameter{name if name.startswith('/') else '/' + name}"
 
     def get_parameter(self, name: str, selector: str, decrypt: bool) -> dict[str, Any]:
+        if name.startswith(SECRET_REFERENCE):  # a secret read through Parameter Store's reference path
+            if not decrypt:
+                raise Refused("ValidationException: /aws/reference/secretsmanager/ needs withDecryption=true")
+            secret = self.get_secret(name[len(SECRET_REFERENCE) :], selector.lstrip(":") or None, None)
+            value = secret.get("SecretString", "")
+            return {
+                "Parameter": {
+                    "Name": name,
+                    "Type": "SecureString",
+                    "Value": value,
+                    "Version": 0,
+                    "SourceResult": json.dumps(secret, default=_json_default),
+                    "ARN": secret["ARN"],
+                    "DataType": "text",
+                    "Selector": selector or None,
+                }
+            }
         self.authorize("ssm:GetParameter", self.parameter_arn(name))
         return self._call(self._ssm.get_parameter, Name=name + selector, WithDecryption=decrypt)
 
@@ -148,13 +193,18 @@ class Backend:
 
     @staticmethod
     def _call(method: Any, **kwargs: Any) -> dict[str, Any]:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 
         try:
             response = method(**kwargs)
         except ClientError as exc:
             error = exc.response.get("Error", {})
-            raise Refused(f"{error.get('Code', 'ClientError')}: {error.get('Message', '')}") from None
+            kind = Throttled if error.get("Code") in ("ThrottlingException", "TooManyUpdates", "ThrottledException") else Refused
+            raise kind(f"{error.get('Code', 'ClientError')}: {error.get('Message', '')}") from None
+        except (ConnectTimeoutError, ReadTimeoutError) as exc:
+            raise BackendTimeout(f"timeout: {type(exc).__name__}") from None
+        except EndpointConnectionError as exc:
+            raise BackendUnavailable(f"network error: {type(exc).__name__}") from None
         response.pop("ResponseMetadata", None)
         return response
 
@@ -190,6 +240,7 @@ class Emulator:
         self.invoked = threading.Event()  # set at the first INVOKE event: INIT is over
         self._cache: OrderedDict[tuple[str, ...], tuple[float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
+        self._connections = threading.BoundedSemaphore(settings.max_connections)  # requests served at once
         self.backend_calls = 0
 
     def handle(self, method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, bytes]:
@@ -205,13 +256,14 @@ class Emulator:
         if not self.invoked.is_set():
             log(self.settings, "ERROR", "request during INIT refused: the extension serves requests from the first invocation on")
             return 400, OPAQUE_ERROR
-        try:
-            if route == "secret":
-                return 200, self._secret(query)
-            return 200, self._parameter(query)
-        except Refused as exc:
-            log(self.settings, "ERROR", f"{route} request failed: {exc}")
-            return 400, OPAQUE_ERROR
+        with self._connections:  # beyond MAX_CONNECTIONS, requests wait their turn
+            try:
+                if route == "secret":
+                    return 200, self._secret(query)
+                return 200, self._parameter(query)
+            except Refused as exc:
+                log(self.settings, "ERROR", f"{route} request failed: {exc}")
+                return exc.status, OPAQUE_ERROR
 
     def _cached(self, key: tuple[str, ...], ttl: int, fetch: Any) -> bytes:
         use_cache = self.settings.cache_enabled and self.settings.cache_size > 0 and ttl > 0
@@ -299,7 +351,9 @@ def main() -> int:
         "register", data=json.dumps({"events": ["INVOKE", "SHUTDOWN"]}).encode(), headers={"Lambda-Extension-Name": NAME}
     )
     identifier = headers["Lambda-Extension-Identifier"]
-    emulator = Emulator(settings, Backend(os.environ["AWS_LAMBDA_FUNCTION_NAME"]), os.environ.get("AWS_SESSION_TOKEN", ""))
+    emulator = Emulator(
+        settings, Backend(os.environ["AWS_LAMBDA_FUNCTION_NAME"], settings), os.environ.get("AWS_SESSION_TOKEN", "")
+    )
     server = make_server(emulator)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     log(settings, "INFO", f"serving on localhost:{settings.http_port}")

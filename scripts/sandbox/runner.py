@@ -246,8 +246,8 @@ def invoke(
         for layer in layers:
             _unzip(layer, opt)
         api = ExtensionsApi(function_name, config["Handler"])
-        env = lambda_environment(config, region, task, api.address)
-        extension_env = {**env, "AWS_ENDPOINT_URL": endpoint}  # the emulation reads from the sandbox
+        # Every AWS SDK call, the extension emulation's and the function's own, goes to the sandbox.
+        env = {**lambda_environment(config, region, task, api.address), "AWS_ENDPOINT_URL": endpoint}
         extensions_dir = opt / "extensions"
         executables = (
             sorted(p for p in extensions_dir.glob("*") if p.is_file() and p.stat().st_mode & stat.S_IXUSR)
@@ -257,8 +257,7 @@ def invoke(
         log.write(f"START RequestId: {request_id} Version: $LATEST\n")
         log.flush()
         processes = [
-            subprocess.Popen([str(p)], env=extension_env, cwd=opt, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
-            for p in executables
+            subprocess.Popen([str(p)], env=env, cwd=opt, stdout=log, stderr=log, stdin=subprocess.DEVNULL) for p in executables
         ]
         control_r, control_w = os.pipe()
         runtime_paths = [str(task), str(opt / "python")]

@@ -69,5 +69,7 @@ module "function" {
   environment = {
     APP_SECRET_IDS      = join(",", sort(values(local.secret_names)))
     APP_PARAMETER_NAMES = join(",", sort(values(local.all_parameter_names)))
+    # The layer is always attached: read through it, never fall back to the SDK silently.
+    SECRETS_CLIENT_BACKEND = "extension"
   }
 }

@@ -107,3 +107,31 @@ def test_http_server_speaks_the_documented_api(emulator: Emulator, app: App) -> 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_secret_through_the_parameter_store_reference_path(emulator: Emulator, app: App) -> None:
+    """/aws/reference/secretsmanager/<name> returns the secret as a SecureString parameter, under the secret's permissions."""
+    status, body = get(
+        emulator, "/systemsmanager/parameters/get", name="/aws/reference/secretsmanager/" + app.secret, withDecryption="true"
+    )
+    assert status == 200 and json.loads(body)["Parameter"]["Value"] == app.values[app.secret]
+    assert get(emulator, "/systemsmanager/parameters/get", name="/aws/reference/secretsmanager/" + app.secret)[0] == 400
+
+
+def test_backend_down_answers_502(app: App, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backend that stopped answering: 502, the cause in the log."""
+    from tests.conftest import start_moto
+    from tests.functional.conftest import deploy_function
+
+    process, endpoint = start_moto(tmp_path_factory.mktemp("moto-down") / "moto.log")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    allow = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "*"}]}
+    deploy_function(endpoint, "down-fn", b"PK\x05\x06" + b"\x00" * 18, policy=allow)
+    emulator = Emulator(Settings(), Backend("down-fn"), TOKEN)
+    emulator.invoked.set()
+    process.terminate()
+    process.wait(timeout=10)
+    assert get(emulator, "/systemsmanager/parameters/get", name="/x/y/z/w")[0] == 502

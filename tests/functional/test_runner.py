@@ -47,8 +47,8 @@ def test_runs_the_real_handler_through_the_emulated_extension(app: App, artifact
     assert not any(value in log for value in app.values.values() if value.startswith("CANARY"))
 
 
-def test_lambda_environment_and_no_sandbox_endpoint_for_the_handler(app: App, tmp_path: Path) -> None:
-    """The handler sees Lambda's variables and session credentials, not the sandbox's endpoint."""
+def test_lambda_environment_and_the_sandbox_endpoint_for_sdk_calls(app: App, tmp_path: Path) -> None:
+    """The handler sees Lambda's variables, session credentials, and AWS_ENDPOINT_URL pointing SDK calls at the sandbox."""
     code = tmp_path / "env.zip"
     code.write_bytes(
         zip_of(
@@ -70,7 +70,7 @@ def test_lambda_environment_and_no_sandbox_endpoint_for_the_handler(app: App, tm
     assert result.error is None, result.error
     env = result.payload["env"]
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == "env-fn" and env["AWS_REGION"] == "us-east-1" and env["MY_SETTING"] == "on"
-    assert env["LAMBDA_TASK_ROOT"] and env["AWS_ENDPOINT_URL"] is None and result.payload["token"]
+    assert env["LAMBDA_TASK_ROOT"] and env["AWS_ENDPOINT_URL"] == app.endpoint and result.payload["token"]
     assert 5000 < result.payload["remaining"] <= 7000 and result.payload["memory"] == 512
 
 
@@ -111,10 +111,36 @@ def test_reading_at_import_time_fails_as_on_lambda(app: App, tmp_path: Path, art
             }
         )
     )
-    deploy_function(app.endpoint, "eager-fn", code.read_bytes(), layer=layer.read_bytes(), env={})
+    deploy_function(
+        app.endpoint, "eager-fn", code.read_bytes(), layer=layer.read_bytes(), env={"SECRETS_CLIENT_BACKEND": "extension"}
+    )
     result = run(app, "eager-fn", code, layer)
     assert result.error is not None and result.payload is None
     assert result.error["errorType"] in ("RequestRefused", "ExtensionUnavailable")
+
+
+def test_without_an_extension_the_sdk_path_reads_from_the_sandbox(app: App, tmp_path: Path) -> None:
+    """No layer attached: the client falls back to the SDK, which the runner points at the sandbox."""
+    client = (package.FUNCTION_SOURCE / "secrets_client.py").read_text()
+    code = tmp_path / "sdk.zip"
+    code.write_bytes(
+        zip_of(
+            {
+                "secrets_client.py": client,
+                "handler.py": (
+                    "import hashlib, secrets_client\n"
+                    "def handler(e, c):\n"
+                    "    client = secrets_client.default_client()\n"
+                    f"    value = client.get_parameter({app.parameter!r})\n"
+                    "    return {'backend': client.backend, 'sha256': hashlib.sha256(value.encode()).hexdigest()}\n"
+                ),
+            }
+        )
+    )
+    deploy_function(app.endpoint, "sdk-fn", code.read_bytes())
+    result = run(app, "sdk-fn", code)
+    assert result.error is None, result.error
+    assert result.payload == {"backend": "sdk", "sha256": hashlib.sha256(app.values[app.parameter].encode()).hexdigest()}
 
 
 def test_code_that_is_not_the_deployed_code_is_refused(app: App, artifacts: tuple[Path, Path], tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help lint docs tf-test setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
+.PHONY: help lint docs tf-test bench setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
 
 help: ## List the targets
 	@echo "usage: make <target> [ENV=sandbox|dev|prod] [SANDBOX_PORT=$(SANDBOX_PORT)]"
@@ -85,6 +85,16 @@ docs: setup ## Regenerate the inputs/outputs tables in the module READMEs
 
 tf-test: sandbox-up ## Run every module's native Terraform tests against the sandbox
 	@$(PY) -m scripts.sandbox.module_tests
+
+BENCH_STAMP := .venv-bench/.installed
+$(BENCH_STAMP): requirements-bench.txt
+	@echo "==> benchmark environment .venv-bench (the alternatives measured, matplotlib)"
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	@touch $@
+
+bench: setup $(BENCH_STAMP) ## Benchmarks side by side: cold start, API calls, warm latency, deploy (build/bench/)
+	@.venv-bench/bin/python -m scripts.bench
 
 clean: sandbox-down ## Remove build output and sandbox state (keeps the virtual environment)
 	rm -rf build .sandbox

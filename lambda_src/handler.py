@@ -16,13 +16,14 @@ during INIT.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import os
-from typing import Any
 
 import secrets_client
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (5-9 ms at cold start)
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _names(variable: str) -> list[str]:
@@ -30,12 +31,19 @@ def _names(variable: str) -> list[str]:
 
 
 def _sha256(value: str | bytes) -> str:
+    import hashlib  # imported at first use: the module's import stays on the cold start's fast path
+
     return hashlib.sha256(value.encode() if isinstance(value, str) else value).hexdigest()
 
 
 def _read_secret(secret_id: str) -> dict[str, Any]:
     body = secrets_client.default_client().get_secret_value(secret_id)
-    value = body["SecretString"] if "SecretString" in body else base64.b64decode(body["SecretBinary"])
+    if "SecretString" in body:
+        value: str | bytes = body["SecretString"]
+    else:
+        import base64
+
+        value = base64.b64decode(body["SecretBinary"])
     return {"name": body["Name"], "version_id": body["VersionId"], "sha256": _sha256(value)}
 
 
@@ -74,6 +82,8 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
             result["deny_probe"].append(_probe(client.get_secret_value, probe["secret_id"]))
         if probe.get("parameter"):
             result["deny_probe"].append(_probe(client.get_parameter_value, probe["parameter"]))
+    import json
+
     print(
         json.dumps(
             {

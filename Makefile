@@ -15,7 +15,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help lint docs tf-test bench setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
+.PHONY: help lint docs tf-test bench rotate setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
 
 help: ## List the targets
 	@echo "usage: make <target> [ENV=sandbox|dev|prod] [SANDBOX_PORT=$(SANDBOX_PORT)]"
@@ -61,6 +61,9 @@ deploy: plan apply ## The whole flow: setup, sandbox, package, plan, apply, demo
 
 put-secret: check-env setup ## Set a value out-of-band: make put-secret NAME=/env/app/scope/name < file (or FILE=path)
 	@$(PY) -m scripts.put_value --env $(ENV) --name "$(NAME)" $(if $(FILE),--file "$(FILE)")
+
+rotate: check-env setup ## Rotate the app's secrets now (sandbox: the four steps through the local runner)
+	@$(PY) -m scripts.rotate --env $(ENV)
 
 smoke: check-env setup ## Invoke the deployed function and check what it read (pass/fail table)
 	@$(PY) -m scripts.smoke --env $(ENV)

@@ -6,7 +6,8 @@ Environment (set by the Terraform stack; names only, never values):
 
 The result names each item with its version and the SHA-256 of its value, so a caller
 who holds the stored value can check the function read the right one without the value
-ever leaving. An optional event key "deny_probe" ({"secret_id": ..., "parameter": ...})
+ever leaving. With the event key "read_previous": true it also proves each secret's
+AWSPREVIOUS version (there after a rotation). An optional event key "deny_probe" ({"secret_id": ..., "parameter": ...})
 makes the function try names outside its own paths and report only "allowed" or
 "refused": the smoke test uses it to check that IAM keeps the function in its paths.
 
@@ -57,6 +58,20 @@ def _read_parameter(name: str) -> dict[str, Any]:
     }
 
 
+def _read_previous(secret_id: str) -> dict[str, Any]:
+    """The AWSPREVIOUS version's proof (after a rotation), or outcome "none"."""
+    try:
+        body = secrets_client.default_client().get_secret_value(secret_id, version_stage="AWSPREVIOUS")
+    except secrets_client.SecretsClientError:
+        return {"name": secret_id, "outcome": "none"}
+    return {
+        "name": secret_id,
+        "outcome": "read",
+        "version_id": body["VersionId"],
+        "sha256": _sha256(body.get("SecretString", "")),
+    }
+
+
 def _probe(read: Any, name: str) -> dict[str, Any]:
     """Try a read that should be refused (never cached); report the outcome, never the value."""
     try:
@@ -74,6 +89,8 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         "secrets": [_read_secret(name) for name in _names("APP_SECRET_IDS")],
         "parameters": [_read_parameter(name) for name in _names("APP_PARAMETER_NAMES")],
     }
+    if event.get("read_previous"):
+        result["previous"] = [_read_previous(name) for name in _names("APP_SECRET_IDS")]
     probe = event.get("deny_probe") or {}
     if probe:
         result["deny_probe"] = []

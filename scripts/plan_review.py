@@ -44,7 +44,9 @@ MASK = "(sensitive)"
 SECRET_WORDS = re.compile(r"(secret|password|passwd|token|api_?key|private_?key|credential)", re.IGNORECASE)
 NAME_SUFFIXES = re.compile(r"(_NAMES?|_IDS?|_ARNS?|_PATHS?|_PREFIX)$", re.IGNORECASE)
 # Settings of the Parameters and Secrets extension: their names contain SECRETS, their values are not secrets.
-EXTENSION_SETTINGS = re.compile(r"^(PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+)$")
+EXTENSION_SETTINGS = re.compile(
+    r"^(PARAMETERS_SECRETS_EXTENSION_\w+|SECRETS_MANAGER_\w+|SSM_PARAMETER_STORE_\w+|SECRETS_CLIENT_\w+)$"
+)
 
 # What is lost when a stateful resource is destroyed (or replaced: destroyed, then created).
 STATEFUL = {

@@ -6,6 +6,7 @@ the extension, and nothing outside its paths.
 1. Invokes the function (sandbox: the local runner; AWS: lambda:Invoke) with a deny probe.
 2. For every secret and parameter the stack declares, compares the SHA-256 the function
    returned with the SHA-256 of the value actually stored (read here, hashed, dropped).
+   After a rotation, the secrets' AWSPREVIOUS versions are compared the same way.
 3. Checks the function was refused the names outside its paths (another app's).
 4. Checks the role's policies: its own paths allowed, the others denied (sandbox: evaluated
    here from the role's policies; AWS: iam:SimulatePrincipalPolicy).
@@ -68,13 +69,27 @@ def invoke(env: str, stack: dict[str, Any], event: dict[str, Any]) -> tuple[Any,
     return payload, None, "lambda:Invoke"
 
 
+def stored_previous(env: str, stack: dict[str, Any]) -> dict[str, tuple[str, str] | None]:
+    """secret name -> (sha256, version) of its AWSPREVIOUS version, or None before any rotation."""
+    secrets = aws.client(env, "secretsmanager", stack["region"])
+    result: dict[str, tuple[str, str] | None] = {}
+    for name in stack["secret_names"].values():
+        stages = secrets.describe_secret(SecretId=name).get("VersionIdsToStages", {})
+        if any("AWSPREVIOUS" in labels for labels in stages.values()):
+            body = secrets.get_secret_value(SecretId=name, VersionStage="AWSPREVIOUS")
+            result[name] = (_sha256(body["SecretString"]), body["VersionId"])
+        else:
+            result[name] = None
+    return result
+
+
 def stored_hashes(env: str, stack: dict[str, Any]) -> dict[str, tuple[str, str]]:
     """name -> (sha256 of the stored current value, version) for every declared item."""
     secrets = aws.client(env, "secretsmanager", stack["region"])
     ssm = aws.client(env, "ssm", stack["region"])
     result = {}
     for name in stack["secret_names"].values():
-        body = secrets.get_secret_value(SecretId=name)
+        body = secrets.get_secret_value(SecretId=name, VersionStage="AWSCURRENT")  # explicit: moto's default can lag
         result[name] = (_sha256(body["SecretString"]), body["VersionId"])
     for name in [*stack["parameter_names"].values(), *stack["secure_parameter_names"].values()]:
         parameter = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
@@ -133,9 +148,29 @@ def arn_of(stack: dict[str, Any], service: str, name: str) -> str:
     return f"arn:{partition}:secretsmanager:{stack['region']}:{account}:secret:{name}-AbCdEf"
 
 
-def compare(payload: dict[str, Any], stored: dict[str, tuple[str, str]], probe: dict[str, str]) -> list[Check]:
+def compare(
+    payload: dict[str, Any],
+    stored: dict[str, tuple[str, str]],
+    probe: dict[str, str],
+    previous: dict[str, tuple[str, str] | None] | None = None,
+) -> list[Check]:
     """Checks from what the function returned against what is stored (pure: no I/O)."""
     checks = []
+    seen_previous = {item["name"]: item for item in payload.get("previous", [])}
+    for name, expected in sorted((previous or {}).items()):
+        item = seen_previous.get(name, {"outcome": "missing"})
+        if expected is None:
+            checks.append(Check(f"AWSPREVIOUS of {name}", item["outcome"] == "none", "none yet (no rotation)"))
+        else:
+            same = item.get("sha256") == expected[0] and item.get("version_id") == expected[1]
+            checks.append(
+                Check(
+                    f"AWSPREVIOUS of {name}",
+                    same,
+                    f"sha256 {'matches' if same else 'DIFFERS from'} the "
+                    f"stored AWSPREVIOUS, version {str(item.get('version_id'))[:8]}",
+                )
+            )
     returned = {item["name"]: item for item in [*payload.get("secrets", []), *payload.get("parameters", [])]}
     for name, (digest, version) in sorted(stored.items()):
         item = returned.get(name)
@@ -165,13 +200,13 @@ def run_checks(env: str) -> tuple[str, list[Check]]:
 
     stack = outputs(env)
     probe = deny_probe(env)
-    payload, error, detail = invoke(env, stack, {"deny_probe": probe})
+    payload, error, detail = invoke(env, stack, {"deny_probe": probe, "read_previous": True})
     checks = [
         Check("invoke", error is None, detail if error is None else f"{error.get('errorType')}: {error.get('errorMessage')}")
     ]
     if error is not None:
         return stack["function_name"], checks
-    checks += compare(payload, stored_hashes(env, stack), probe)
+    checks += compare(payload, stored_hashes(env, stack), probe, stored_previous(env, stack))
     own = [("secretsmanager:GetSecretValue", arn_of(stack, "sm", n)) for n in stack["secret_names"].values()]
     own += [
         ("ssm:GetParameter", arn_of(stack, "ssm", n))

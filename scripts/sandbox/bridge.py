@@ -77,6 +77,14 @@ REWRITES = (
         why="provider 3.39 has no write-only arguments: the secret module's secret_string_wo opt-in fails in the sandbox",
     ),
     Rewrite(
+        files="stack/main.tf",
+        pattern=r"^(\s*)enable_rotation(\s*)= var\.rotation\.enabled\n",
+        replacement=r"\1enable_rotation\2= false # sandbox bridge: no rotation schedule (make rotate runs the steps)\n",
+        why="moto's RotateSecret cannot run the rotation function (no Docker) and leaves the secret with no readable "
+        "AWSCURRENT: the sandbox deploys the rotation function but no rotation schedule; make rotate runs the four steps "
+        "through the local runner, as Secrets Manager would",
+    ),
+    Rewrite(
         files="modules/parameters/main.tf",
         pattern=r"  value_wo +=.*\n  value_wo_version +=.*\n",
         replacement='  value = "unused"\n'

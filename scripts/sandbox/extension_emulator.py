@@ -184,9 +184,10 @@ class Backend:
     def get_secret(self, secret_id: str, stage: str | None, version_id: str | None) -> dict[str, Any]:
         arn = self._call(self._secrets.describe_secret, SecretId=secret_id)["ARN"]
         self.authorize("secretsmanager:GetSecretValue", arn)
-        kwargs = {"SecretId": secret_id}
-        if stage:
-            kwargs["VersionStage"] = stage
+        # No stage and no version means AWSCURRENT; asking for it by name also avoids moto's
+        # stale default version after UpdateSecretVersionStage (the rotation's finishSecret).
+        kwargs = {"SecretId": secret_id, "VersionStage": stage or ("AWSCURRENT" if not version_id else None)}
+        kwargs = {k: v for k, v in kwargs.items() if v}
         if version_id:
             kwargs["VersionId"] = version_id
         return self._call(self._secrets.get_secret_value, **kwargs)

@@ -26,7 +26,54 @@ module "secret" {
   name                    = local.secret_names[each.key]
   description             = each.value.description
   recovery_window_in_days = var.recovery_window_in_days
+  enable_rotation         = var.rotation.enabled
+  rotation_lambda_arn     = var.rotation.enabled ? module.rotation_function[0].function_arn : null
+  rotation_days           = var.rotation.days
   tags                    = local.tags
+}
+
+# Opt-in rotation: a second function from the same package (handler rotation.handler),
+# allowed to write new versions of the app's secrets and nothing else.
+module "rotation_function" {
+  source = "../modules/function"
+  count  = var.rotation.enabled ? 1 : 0
+
+  name                = "${local.function_name}-rotate"
+  region              = var.region
+  handler             = "rotation.handler"
+  package_path        = var.package_path
+  runtime             = var.runtime
+  architecture        = var.architecture
+  timeout             = 30
+  extension_layer_arn = var.extension_layer_arn
+  log_retention_days  = var.log_retention_days
+  tags                = local.tags
+  read_policy_json = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "RotateOwnSecrets"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"]
+        Resource = module.access_policy.secret_arn_patterns
+      },
+      {
+        Sid      = "RandomValues"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetRandomPassword"]
+        Resource = "*" # GetRandomPassword has no resource to scope to
+      },
+    ]
+  })
+}
+
+resource "aws_lambda_permission" "rotation" {
+  count = var.rotation.enabled ? 1 : 0
+
+  statement_id  = "AllowSecretsManagerToRotate"
+  action        = "lambda:InvokeFunction"
+  function_name = module.rotation_function[0].function_name
+  principal     = "secretsmanager.amazonaws.com"
 }
 
 module "parameters" {

@@ -47,3 +47,8 @@ output "region" {
   description = "Region of the stack."
   value       = var.region
 }
+
+output "rotation_function_name" {
+  description = "The rotation function, or null when rotation is off."
+  value       = one(module.rotation_function[*].function_name)
+}

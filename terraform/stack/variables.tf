@@ -69,6 +69,15 @@ variable "secure_parameters" {
   }
 }
 
+variable "rotation" {
+  type = object({
+    enabled = optional(bool, false)
+    days    = optional(number, 30)
+  })
+  description = "Opt-in: rotate the app's secrets with the rotation function in lambda_src/rotation.py (a second function from the same package)."
+  default     = {}
+}
+
 variable "package_path" {
   type        = string
   description = "Path of the function's zip."

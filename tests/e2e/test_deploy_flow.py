@@ -88,7 +88,7 @@ def test_deploy_from_clean(checkout: Checkout) -> None:
     output = ok(checkout.make("deploy"))
     assert "(bundled: " in output, "setup did not fall back to the bundled terraform"
     assert "sandbox up at" in output and re.search(r"sandbox bridge: \d+ rewrites", output)
-    assert "Apply complete! Resources: 10 added" in output
+    assert re.search(r"Apply complete! Resources: \d+ added, 0 changed, 0 destroyed", output)
     assert "demo value set" in output
     smoke = [line for line in output.splitlines() if line.startswith("smoke:")]
     assert smoke and "FAIL" not in output, output[-3000:]
@@ -103,6 +103,14 @@ def test_second_deploy_plans_no_change(checkout: Checkout) -> None:
     assert "risks: none found" in output and "checkov: " in output
     assert "(unchanged)" in output and "has a value already" in output
     assert "Apply complete! Resources: 0 added, 0 changed, 0 destroyed." in output
+
+
+def test_rotate_then_smoke_reads_the_new_value_and_previous(checkout: Checkout) -> None:
+    """make rotate runs the rotation function's four steps; the smoke test then matches AWSCURRENT and AWSPREVIOUS."""
+    output = ok(checkout.make("rotate"))
+    assert all(f"{step} done" in output for step in ("createSecret", "setSecret", "testSecret", "finishSecret"))
+    smoke = ok(checkout.make("smoke"))
+    assert "FAIL" not in smoke and "sha256 matches the stored AWSPREVIOUS" in smoke
 
 
 class ArgvWatch:

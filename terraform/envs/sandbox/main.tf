@@ -63,6 +63,7 @@ module "stack" {
   extension_layer_arn     = aws_lambda_layer_version.extension_emulator.arn
   recovery_window_in_days = 0 # the sandbox deletes at once
   log_retention_days      = 1
+  rotation                = { enabled = true, days = 30 } # make rotate runs it
 }
 
 # Another app's secret and parameter in the same account: the smoke test's deny probe

@@ -39,6 +39,7 @@ module "api_key" {
   name                = "/prod/payments/secrets/stripe_api_key"
   description         = "Stripe API key (value set with make put-secret)"
   kms_key_id          = aws_kms_key.payments.arn
+  enable_rotation     = true
   rotation_lambda_arn = var.rotation_lambda_arn
   rotation_days       = 30
   replicas            = [{ region = "eu-central-1" }]

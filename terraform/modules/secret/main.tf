@@ -32,7 +32,7 @@ resource "aws_secretsmanager_secret_version" "write_only" {
 }
 
 resource "aws_secretsmanager_secret_rotation" "this" {
-  count = var.rotation_lambda_arn == null ? 0 : 1
+  count = var.enable_rotation ? 1 : 0
 
   secret_id           = aws_secretsmanager_secret.this.id
   rotation_lambda_arn = var.rotation_lambda_arn

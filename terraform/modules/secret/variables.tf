@@ -60,14 +60,25 @@ variable "secret_string_wo_version" {
   }
 }
 
+variable "enable_rotation" {
+  type        = bool
+  description = "Opt-in: rotate the secret with rotation_lambda_arn every rotation_days (a separate switch, so it is known at plan time even when the function is created in the same apply)."
+  default     = false
+}
+
 variable "rotation_lambda_arn" {
   type        = string
-  description = "Opt-in: ARN of the rotation function; null turns rotation off."
+  description = "ARN of the rotation function, needed when enable_rotation is true."
   default     = null
 
   validation {
     condition     = var.rotation_lambda_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]+$", var.rotation_lambda_arn))
     error_message = "rotation_lambda_arn must be a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)."
+  }
+
+  validation {
+    condition     = !var.enable_rotation || var.rotation_lambda_arn != null
+    error_message = "enable_rotation = true needs rotation_lambda_arn."
   }
 }
 

@@ -42,6 +42,7 @@ run "resource_policy_blocks_public_access" {
 run "rotation_is_configured_when_asked" {
   command = plan
   variables {
+    enable_rotation     = true
     rotation_lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:rotate-api-key"
     rotation_days       = 30
   }
@@ -90,6 +91,12 @@ run "rejects_write_only_version_zero" {
 run "rejects_a_rotation_function_that_is_not_an_arn" {
   command = plan
   variables { rotation_lambda_arn = "rotate-api-key" }
+  expect_failures = [var.rotation_lambda_arn]
+}
+
+run "rejects_rotation_without_a_function" {
+  command = plan
+  variables { enable_rotation = true }
   expect_failures = [var.rotation_lambda_arn]
 }
 

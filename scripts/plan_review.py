@@ -276,6 +276,8 @@ def _policy(document: Any) -> list[dict[str, Any]]:
         parsed = json.loads(document)
     except ValueError:
         return []
+    if not isinstance(parsed, dict):
+        return []
     statements = parsed.get("Statement", [])
     return statements if isinstance(statements, list) else [statements]
 

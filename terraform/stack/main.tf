@@ -70,10 +70,11 @@ module "rotation_function" {
 resource "aws_lambda_permission" "rotation" {
   count = var.rotation.enabled ? 1 : 0
 
-  statement_id  = "AllowSecretsManagerToRotate"
-  action        = "lambda:InvokeFunction"
-  function_name = module.rotation_function[0].function_name
-  principal     = "secretsmanager.amazonaws.com"
+  statement_id   = "AllowSecretsManagerToRotate"
+  action         = "lambda:InvokeFunction"
+  function_name  = module.rotation_function[0].function_name
+  principal      = "secretsmanager.amazonaws.com"
+  source_account = module.access_policy.account_id # only this account's Secrets Manager (no confused deputy)
 }
 
 module "parameters" {

@@ -243,3 +243,13 @@ def test_usage_file_errors_name_the_file(tmp_path: Path) -> None:
         plan_review.load_usage(usage)
     usage.write_text("invocations_per_month = 10")
     assert plan_review.load_usage(usage)["invocations_per_month"] == 10
+
+
+def test_attributes_that_are_json_but_not_policies_are_shown_plainly() -> None:
+    """A changed attribute holding "1" or a JSON list is a plain value change, not a policy diff."""
+    change = {
+        "actions": ["update"],
+        "before": {"version": "1", "tags_json": "[1]"},
+        "after": {"version": "2", "tags_json": "[2]"},
+    }
+    assert plan_review.changed_attributes(change) == ["tags_json: [1] → [2]", "version: 1 → 2"]

@@ -17,3 +17,8 @@ output "secret_arn_patterns" {
   description = "The Secrets Manager ARN patterns the policy allows."
   value       = local.secret_arns
 }
+
+output "account_id" {
+  description = "The account the policy's ARNs are in."
+  value       = local.account
+}

@@ -25,7 +25,6 @@ import argparse
 import http.client
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -39,7 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from scripts.common import BUILD, ROOT, run_main, say, step
+from scripts.common import BUILD, ROOT, copy_repository, run_main, say, step
 
 OUT = BUILD / "bench"
 MAIN_VENV = ROOT / ".venv"
@@ -305,21 +304,7 @@ def deploy_times() -> dict[str, float]:
     import socket
 
     with tempfile.TemporaryDirectory(prefix="bench-deploy-") as tmp:
-        target = Path(tmp) / "repo"
-        listed = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split("\0")
-        for name in filter(None, listed):
-            if (ROOT / name).is_file():
-                (target / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(ROOT / name, target / name)
-        for venv in (".venv", ".venv-checkov"):
-            if (ROOT / venv).is_dir():
-                (target / venv).symlink_to(ROOT / venv)
+        target = copy_repository(Path(tmp) / "repo")
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]

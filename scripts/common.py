@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -117,6 +118,28 @@ def first_error(output: str | None) -> str:
         return f"{errors[0]} {detail}".strip()
     tail = [line for line in lines if line]
     return tail[-1] if tail else "no output"
+
+
+def copy_repository(target: Path) -> Path:
+    """A fresh copy of this repository's files (tracked, and untracked but not ignored) at `target`.
+
+    No build/ or .sandbox/; the virtual environments are linked, not copied (they take minutes to make).
+    """
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+    for venv in (".venv", ".venv-checkov"):
+        if (ROOT / venv).is_dir():
+            (target / venv).symlink_to(ROOT / venv)
+    return target
 
 
 def run_main(main: Callable[[], int]) -> None:

@@ -11,7 +11,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import subprocess
 import threading
 import time
@@ -22,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from scripts.common import copy_repository
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -51,22 +51,7 @@ class Checkout:
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checkout]:
-    target = tmp_path_factory.mktemp("clone") / "repo"
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    (target / ".venv").symlink_to(ROOT / ".venv")
-    if (ROOT / ".venv-checkov").is_dir():  # checkov's own environment, if this checkout has it (else made on first plan)
-        (target / ".venv-checkov").symlink_to(ROOT / ".venv-checkov")
+    target = copy_repository(tmp_path_factory.mktemp("clone") / "repo")
     # As on a fresh machine: no terraform on PATH, so setup must fall back to the bundled one.
     path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "terraform").exists())
     env = {**os.environ, "PATH": path, "SANDBOX_PORT": str(free_port()), "NO_COLOR": "1", "AWS_EC2_METADATA_DISABLED": "true"}

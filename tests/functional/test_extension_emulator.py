@@ -135,3 +135,19 @@ def test_backend_down_answers_502(app: App, tmp_path_factory: pytest.TempPathFac
     process.terminate()
     process.wait(timeout=10)
     assert get(emulator, "/systemsmanager/parameters/get", name="/x/y/z/w")[0] == 502
+
+
+def test_version_and_label_select_a_parameter_version(emulator: Emulator, app: App, aws_env: str) -> None:
+    """version=1 reads the first version after an update; a label reads the labelled version."""
+    import boto3
+
+    ssm = boto3.client("ssm")
+    name = "/test/app/config/versioned"
+    ssm.put_parameter(Name=name, Value="first", Type="String")
+    ssm.put_parameter(Name=name, Value="second", Type="String", Overwrite=True)
+    ssm.label_parameter_version(Name=name, ParameterVersion=1, Labels=["stable"])
+    values = [
+        json.loads(get(emulator, "/systemsmanager/parameters/get", name=name, **query)[1])["Parameter"]["Value"]
+        for query in ({}, {"version": "1"}, {"label": "stable"})
+    ]
+    assert values == ["second", "first", "first"]

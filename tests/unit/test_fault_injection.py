@@ -114,3 +114,22 @@ def test_max_connections_limits_requests_served_at_once(served: tuple[Emulator, 
     for thread in threads:
         thread.join()
     assert backend.calls == 6 and backend.max_in_flight == 2
+
+
+def test_cache_size_evicts_the_least_recently_used_and_zero_bypasses() -> None:
+    """CACHE_SIZE=1: alternating two names always misses; CACHE_SIZE=0 (or CACHE_ENABLED=FALSE) never caches."""
+    for settings, expected_calls in (
+        (Settings.from_env({"PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE": "1"}), 4),
+        (Settings.from_env({"PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE": "2"}), 2),
+        (Settings.from_env({"PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE": "0"}), 4),
+        (Settings.from_env({"PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED": "FALSE"}), 4),
+    ):
+        backend = ScriptedBackend()
+        emulator = Emulator(settings, backend, TOKEN)
+        emulator.invoked.set()
+        for name in ("/a/b/c/one", "/a/b/c/two", "/a/b/c/one", "/a/b/c/two"):
+            status, _ = emulator.handle(
+                "GET", "/systemsmanager/parameters/get", {"name": name}, {"x-aws-parameters-secrets-token": TOKEN}
+            )
+            assert status == 200
+        assert backend.calls == expected_calls, settings

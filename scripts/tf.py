@@ -1,13 +1,14 @@
 """Run Terraform for one environment: init, plan (saved), apply (the saved plan only), destroy.
 
-    python -m scripts.tf plan|apply|destroy|output|init --env sandbox|dev
+    python -m scripts.tf plan|apply|destroy|output|init --env sandbox|dev|prod
 
-sandbox: the root is the bridged copy (scripts/sandbox/bridge.py) pointed at the running
-         moto server; providers come from the offline mirror; state is
-         .sandbox/terraform.tfstate.
-dev:     terraform/envs/dev with its S3 backend (terraform/envs/dev/backend.hcl) and your
-         AWS credentials.
-The saved plan is build/plans/<env>.tfplan (mode 0600: a plan holds sensitive values).
+sandbox:  the root is the bridged copy (scripts/sandbox/bridge.py) pointed at the running
+          moto server; providers come from the offline mirror; state is
+          .sandbox/terraform.tfstate.
+dev/prod: terraform/envs/<env> with its S3 backend (terraform/envs/<env>/backend.hcl) and
+          your AWS credentials; apply and destroy on prod need CONFIRM=prod.
+The saved plan is build/plans/<env>.tfplan, its JSON <env>.tfplan.json (both mode 0600: a
+plan holds sensitive values in clear); `plan` also writes the plan review beside them.
 """
 
 from __future__ import annotations

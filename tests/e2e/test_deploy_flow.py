@@ -200,7 +200,10 @@ def test_bad_input_gets_one_line_and_a_fix(checkout: Checkout) -> None:
         errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
         assert result.returncode != 0 and errors and message in errors[0], (args, result.stderr[-2000:])
     plan = checkout.path / "build/plans/sandbox.tfplan"
-    plan.unlink(missing_ok=True)
+    plan.write_bytes(b"not a plan file")
+    result = checkout.make("apply")
+    assert result.returncode != 0 and "failed before changing anything" in result.stderr, result.stderr[-2000:]
+    assert not plan.exists()  # a saved plan is good for one apply only, even a bad one
     result = checkout.make("apply")
     assert result.returncode != 0 and "no saved plan for ENV=sandbox" in result.stderr and "make plan" in result.stderr
 

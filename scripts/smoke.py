@@ -100,14 +100,13 @@ def stored_hashes(env: str, stack: dict[str, Any]) -> dict[str, tuple[str, str]]
 def policy_decisions(env: str, stack: dict[str, Any], requests: list[tuple[str, str]]) -> list[str]:
     """The role's decision ("allowed", "implicit_deny", "explicit_deny") for each (action, ARN)."""
     if env == "sandbox":
-        import boto3
+        from types import SimpleNamespace
 
         from scripts.sandbox import iam_policy
         from scripts.sandbox.extension_emulator import load_role_policies
-        from scripts.sandbox.server import require_up
 
-        session = boto3.session.Session(region_name=stack["region"], aws_access_key_id="sandbox", aws_secret_access_key="sandbox")
-        policies = load_role_policies(_EndpointSession(session, require_up()), stack["function_name"])
+        sandbox = SimpleNamespace(client=lambda service: aws.client(env, service, stack["region"]))
+        policies = load_role_policies(sandbox, stack["function_name"])
         return [iam_policy.evaluate(policies, action, arn) for action, arn in requests]
     iam = aws.client(env, "iam", stack["region"])
     decisions = []
@@ -116,16 +115,6 @@ def policy_decisions(env: str, stack: dict[str, Any], requests: list[tuple[str, 
         decision = result["EvaluationResults"][0]["EvalDecision"]
         decisions.append({"allowed": "allowed", "explicitDeny": "explicit_deny"}.get(decision, "implicit_deny"))
     return decisions
-
-
-class _EndpointSession:
-    """A boto3 session whose clients all talk to the sandbox."""
-
-    def __init__(self, session: Any, endpoint: str) -> None:
-        self._session, self._endpoint = session, endpoint
-
-    def client(self, service: str) -> Any:
-        return self._session.client(service, endpoint_url=self._endpoint)
 
 
 def deny_probe(env: str) -> dict[str, str]:

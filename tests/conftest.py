@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,13 +47,22 @@ def start_moto(log: Path) -> tuple[subprocess.Popen[bytes], str]:
     return process, endpoint
 
 
+@contextmanager
+def moto_server(log: Path) -> Iterator[str]:
+    """A moto server for the duration of a `with` block; yields its URL."""
+    process, endpoint = start_moto(log)
+    try:
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A moto server shared by the functional tests of one session."""
-    process, endpoint = start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
-    yield endpoint
-    process.terminate()
-    process.wait(timeout=10)
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ import pytest
 from scripts import plan_review, toolchain
 from scripts.common import SANDBOX_DIR, run
 from scripts.sandbox import bridge
-from tests.conftest import ROOT, start_moto
+from tests.conftest import ROOT, moto_server
 
 EXPECTED = Path(__file__).parent / "plan_reviews"
 SCENARIOS = [  # (name, variables, plan flags, apply afterwards)
@@ -61,8 +61,7 @@ def normalize(markdown: str) -> str:
 
 @pytest.fixture(scope="module")
 def reviews(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, plan_review.Review]]:
-    process, endpoint = start_moto(tmp_path_factory.mktemp("moto-review") / "moto.log")
-    try:
+    with moto_server(tmp_path_factory.mktemp("moto-review") / "moto.log") as endpoint:
         bridge.prepare(endpoint, quiet=True)
         root = bridge.TARGET / "fixtures" / "plan_review"
         shutil.copytree(ROOT / "tests/fixtures/plan_review", root)
@@ -108,9 +107,6 @@ def reviews(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, plan
                     echo=False,
                 )
         yield results
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.mark.parametrize("name", [s[0] for s in SCENARIOS])

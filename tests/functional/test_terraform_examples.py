@@ -9,15 +9,13 @@ import pytest
 
 from scripts import package
 from scripts.sandbox import module_tests
-from tests.conftest import start_moto
+from tests.conftest import moto_server
 
 
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    process, url = start_moto(tmp_path_factory.mktemp("moto-examples") / "moto.log")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with moto_server(tmp_path_factory.mktemp("moto-examples") / "moto.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -9,17 +9,13 @@ from pathlib import Path
 import pytest
 
 from scripts.sandbox import module_tests
-from tests.conftest import ROOT, start_moto
+from tests.conftest import ROOT, moto_server
 
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, module_tests.ModuleResult]]:
-    process, endpoint = start_moto(tmp_path_factory.mktemp("moto-tftest") / "moto.log")
-    try:
+    with moto_server(tmp_path_factory.mktemp("moto-tftest") / "moto.log") as endpoint:
         yield {r.module: r for r in module_tests.run_all([], endpoint)}
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _runs_in(directory: Path) -> int:

@@ -16,81 +16,17 @@ Every step runs; the exit status is 1 if any failed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
-import sys
-from pathlib import Path
-from typing import Any
 
+from scripts import checkov as checkov_scan
 from scripts import toolchain
-from scripts.common import ROOT, SANDBOX_DIR, UserError, run, run_main, say, step
-
-CHECKOV_VERSION = "3.3.30"
-CHECKOV_VENV = ROOT / ".venv-checkov"
-CHECKOV = CHECKOV_VENV / "bin" / "checkov"
-
-
-def ensure_checkov() -> Path:
-    """checkov in its own virtual environment, installed once (pinned)."""
-    stamp = CHECKOV_VENV / f".checkov-{CHECKOV_VERSION}"
-    if not stamp.exists():
-        say(f"installing checkov {CHECKOV_VERSION} into {CHECKOV_VENV.name} (once; about 30 s)")
-        run([sys.executable, "-m", "venv", "--clear", str(CHECKOV_VENV)], capture=True)
-        run(
-            [CHECKOV_VENV / "bin" / "pip", "install", "--quiet", "--disable-pip-version-check", f"checkov=={CHECKOV_VERSION}"],
-            capture=True,
-        )
-        stamp.touch()
-    return CHECKOV
-
-
-def checkov_report(args: list[str]) -> dict[str, Any]:
-    """Run checkov; passed count, failed checks and skipped checks (with their reasons)."""
-    result = subprocess.run(
-        [str(ensure_checkov()), *args, "--skip-download", "-o", "json"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
-    )
-    try:
-        reports = json.loads(result.stdout)
-    except ValueError:
-        tail = (result.stderr.strip().splitlines() or [result.stdout[:200]])[-1]
-        raise UserError(f"checkov did not run ({tail}); reinstall it with: rm -rf {CHECKOV_VENV.name} && make lint") from None
-    reports = reports if isinstance(reports, list) else [reports]
-    results = [r.get("results", {}) for r in reports]
-    return {
-        "passed": sum(r.get("summary", {}).get("passed", 0) for r in reports),
-        "failed": [
-            {"id": c["check_id"], "name": c.get("check_name", ""), "resource": c["resource"]}
-            for r in results
-            for c in r.get("failed_checks", [])
-        ],
-        "skipped": [
-            {"id": c["check_id"], "resource": c["resource"], "reason": c.get("suppress_comment") or _skip_reason(args, c)}
-            for r in results
-            for c in r.get("skipped_checks", [])
-        ],
-    }
-
-
-def _skip_reason(args: list[str], check: dict[str, Any]) -> str:
-    """The reason of an inline #checkov:skip, read from the source (checkov leaves it out of plan reports)."""
-    root = Path(args[args.index("--repo-root-for-plan-enrichment") + 1]) if "--repo-root-for-plan-enrichment" in args else None
-    path = (root / check.get("file_path", "").lstrip("/")) if root else Path(check.get("file_abs_path", ""))
-    try:
-        first, last = check.get("file_line_range") or [1, 1]
-        lines = path.read_text().splitlines()[first - 1 : last]
-    except (OSError, ValueError):
-        return ""
-    marker = f"checkov:skip={check['check_id']}:"
-    return next((line.split(marker, 1)[1].strip() for line in lines if marker in line), "")
+from scripts.common import ROOT, SANDBOX_DIR, UserError, run, run_main, step
 
 
 def checkov(args: list[str]) -> tuple[bool, str]:
     """Run checkov; (no failed check, summary line)."""
-    report = checkov_report(args)
+    report = checkov_scan.report(args)
     failed = report["failed"]
     detail = f"{report['passed']} passed, {len(failed)} failed, {len(report['skipped'])} skipped with a reason"
     if failed:

@@ -36,7 +36,8 @@ LAYER_FILES = {
     "emulator/scripts/__init__.py": ROOT / "scripts/__init__.py",
     "emulator/scripts/sandbox/__init__.py": ROOT / "scripts/sandbox/__init__.py",
     "emulator/scripts/sandbox/extension_emulator.py": ROOT / "scripts/sandbox/extension_emulator.py",
-    "emulator/scripts/sandbox/iam_policy.py": ROOT / "scripts/sandbox/iam_policy.py",
+    "emulator/scripts/iam/__init__.py": ROOT / "scripts/iam/__init__.py",
+    "emulator/scripts/iam/policy.py": ROOT / "scripts/iam/policy.py",
 }
 
 

@@ -35,8 +35,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scripts import checkov
 from scripts.common import BUILD, ROOT, UserError, check_env, run_main
-from scripts.sandbox.iam_policy import wildcard_match
+from scripts.iam.policy import wildcard_match
 
 PLAN_DIR = BUILD / "plans"
 SEVERITIES = ("high", "medium", "low")
@@ -554,9 +555,7 @@ def review(plan: dict[str, Any], env: str, usage: dict[str, Any], scan: dict[str
 
 def scan_plan(path: Path, repo_root: Path) -> dict[str, Any]:
     """checkov over the plan JSON (its own environment); failed and skipped checks with IDs."""
-    from scripts.lint import checkov_report
-
-    return checkov_report(["-f", str(path), "--framework", "terraform_plan", "--repo-root-for-plan-enrichment", str(repo_root)])
+    return checkov.report(["-f", str(path), "--framework", "terraform_plan", "--repo-root-for-plan-enrichment", str(repo_root)])
 
 
 def headline(r: Review) -> str:

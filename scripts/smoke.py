@@ -102,7 +102,7 @@ def policy_decisions(env: str, stack: dict[str, Any], requests: list[tuple[str, 
     if env == "sandbox":
         from types import SimpleNamespace
 
-        from scripts.sandbox import iam_policy
+        from scripts.iam import policy as iam_policy
         from scripts.sandbox.extension_emulator import load_role_policies
 
         sandbox = SimpleNamespace(client=lambda service: aws.client(env, service, stack["region"]))

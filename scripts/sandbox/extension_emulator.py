@@ -12,7 +12,7 @@ with the X-Aws-Parameters-Secrets-Token check, the TTL cache and the settings va
 backend timeouts), and secrets through /aws/reference/secretsmanager/<name>.
 
 It reads from the sandbox with the function's own permissions: each request is checked
-against the policies of the function's role (scripts/sandbox/iam_policy.py) before the
+against the policies of the function's role (scripts/iam/policy.py) before the
 value is fetched, so a name outside the function's paths is refused as on AWS. Like the
 real extension it answers errors with an opaque HTTP 400 and logs the cause (never a
 value) to the function's log. Before the first INVOKE event (the INIT phase) it answers
@@ -37,7 +37,7 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from scripts.sandbox import iam_policy
+from scripts.iam import policy as iam_policy
 
 NAME = "parameters-secrets-emulator"
 SECRET_REFERENCE = "/aws/reference/secretsmanager/"

@@ -1,8 +1,8 @@
-"""scripts/sandbox/iam_policy.py: the sandbox's IAM decisions."""
+"""scripts/iam/policy.py: the sandbox's IAM decisions."""
 
 from __future__ import annotations
 
-from scripts.sandbox.iam_policy import evaluate, wildcard_match
+from scripts.iam.policy import evaluate, wildcard_match
 
 OWN = "arn:aws:ssm:us-east-1:123456789012:parameter/prod/payments/config/*"
 READ = {"Statement": [{"Effect": "Allow", "Action": ["ssm:GetParameter"], "Resource": OWN}]}

@@ -6,9 +6,9 @@ SHELL := /bin/bash
 .DELETE_ON_ERROR:
 
 ENV ?= sandbox
-ENVS := sandbox dev prod
 SANDBOX_PORT ?= 4599
-export SANDBOX_PORT ENV
+# Reach the scripts through the environment, never interpolated into a shell command.
+export SANDBOX_PORT ENV NAME FILE CONFIRM FAIL_ON
 
 PYTHON ?= python3
 VENV := .venv
@@ -18,13 +18,12 @@ STAMP := $(VENV)/.installed
 .PHONY: help lint docs tf-test bench rotate setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
 
 help: ## List the targets
-	@echo "usage: make <target> [ENV=sandbox|dev|prod] [SANDBOX_PORT=$(SANDBOX_PORT)]"
+	@echo "usage: make <target> [ENV=sandbox|dev|prod|...] [SANDBOX_PORT=$(SANDBOX_PORT)]"
 	@echo
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-15s %s\n", $$1, $$2 }'
 
-check-env:
-	@if [[ ! " $(ENVS) " =~ " $(ENV) " ]]; then \
-	  echo "error: unknown ENV '$(ENV)': use one of $(ENVS) (e.g. make deploy ENV=sandbox)" >&2; exit 2; fi
+check-env:  # before any setup: the system Python suffices (scripts.cli imports the standard library only here)
+	@$(PYTHON) -m scripts.cli check-env
 
 $(STAMP): requirements.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed (found " + sys.version.split()[0] + "); install it or run make PYTHON=python3.11")'
@@ -48,35 +47,32 @@ sandbox-status: ## Is the sandbox up?
 package: setup ## Build build/function.zip (byte-identical for the same sources)
 	@$(PY) -m scripts.package
 
-plan: check-env setup package ## Plan and save build/plans/<ENV>.tfplan (mode 0600); print a summary
-	@if [ "$(ENV)" = sandbox ]; then $(PY) -m scripts.sandbox.server up; fi
-	@$(PY) -m scripts.tf plan --env $(ENV)
+plan: check-env setup package ## Plan and save build/plans/<ENV>.tfplan (mode 0600); print the review
+	@$(PY) -m scripts.cli plan
 
 apply: check-env setup ## Apply the saved plan (and nothing else; ENV=prod needs CONFIRM=prod)
-	@$(PY) -m scripts.tf apply --env $(ENV)
+	@$(PY) -m scripts.cli apply
 
-deploy: plan apply ## The whole flow: setup, sandbox, package, plan, apply, demo values, smoke
-	@if [ "$(ENV)" = sandbox ]; then $(PY) -m scripts.put_value --env sandbox --demo; fi
-	@$(PY) -m scripts.smoke --env $(ENV)
+deploy: check-env setup package ## The whole flow: setup, sandbox, package, plan, apply, demo values, smoke
+	@$(PY) -m scripts.cli deploy
 
 put-secret: check-env setup ## Set a value out-of-band: make put-secret NAME=/env/app/scope/name < file (or FILE=path)
-	@$(PY) -m scripts.put_value --env $(ENV) --name "$(NAME)" $(if $(FILE),--file "$(FILE)")
+	@$(PY) -m scripts.cli put-secret
 
 rotate: check-env setup ## Rotate the app's secrets now (sandbox: the four steps through the local runner)
-	@$(PY) -m scripts.rotate --env $(ENV)
+	@$(PY) -m scripts.cli rotate
 
 smoke: check-env setup ## Invoke the deployed function and check what it read (pass/fail table)
-	@$(PY) -m scripts.smoke --env $(ENV)
+	@$(PY) -m scripts.cli smoke
 
 destroy: check-env setup ## Destroy the deployment (ENV=dev|prod needs CONFIRM=<env>)
-	@if [ "$(ENV)" = sandbox ]; then $(PY) -m scripts.sandbox.server up; fi
-	@$(PY) -m scripts.tf destroy --env $(ENV)
+	@$(PY) -m scripts.cli destroy
 
 test: setup ## Run the whole test suite (unit, functional, end-to-end)
 	@$(PY) -m pytest
 
-test-unit: setup ## Run the tests without the end-to-end make flow (about 20 s)
-	@$(PY) -m pytest -m "not e2e"
+test-unit: setup ## Run the unit tests only (no moto server, no Terraform; a few seconds)
+	@$(PY) -m pytest -m "not e2e and not functional"
 
 lint: sandbox-up package ## Check without changing files: ruff, terraform fmt and validate, checkov (HCL and a sandbox plan)
 	@$(PY) -m ruff check scripts lambda_src tests
@@ -87,7 +83,7 @@ docs: setup ## Regenerate the inputs/outputs tables in the module READMEs
 	@$(PY) -m scripts.module_docs
 
 tf-test: sandbox-up ## Run every module's native Terraform tests against the sandbox
-	@$(PY) -m scripts.sandbox.module_tests
+	@$(PY) -m scripts.module_tests
 
 BENCH_STAMP := .venv-bench/.installed
 $(BENCH_STAMP): requirements-bench.txt

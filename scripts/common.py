@@ -17,25 +17,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 SANDBOX_DIR = ROOT / ".sandbox"
-ENVS = ("sandbox", "dev", "prod")
-PROTECTED_ENVS = ("prod",)  # apply and destroy need CONFIRM=<env>
 
 
 class UserError(Exception):
     """A problem the user can fix; the message says the cause and the fix."""
-
-
-def check_env(env: str) -> str:
-    """Return `env` if it names a known environment, else raise a UserError."""
-    if env not in ENVS:
-        raise UserError(f"unknown ENV '{env}': use one of {', '.join(ENVS)} (e.g. make deploy ENV=sandbox)")
-    return env
-
-
-def confirm(env: str, action: str) -> None:
-    """Refuse `action` on a protected environment unless CONFIRM=<env> is set."""
-    if env in PROTECTED_ENVS and os.environ.get("CONFIRM") != env:
-        raise UserError(f"{action} on ENV={env} needs an explicit confirmation: make {action} ENV={env} CONFIRM={env}")
 
 
 def say(message: str) -> None:
@@ -143,7 +128,12 @@ def copy_repository(target: Path) -> Path:
 
 
 def run_main(main: Callable[[], int]) -> None:
-    """Run a script's main(); a UserError becomes one line on stderr and exit 2."""
+    """Run a script's main(); a UserError becomes one line on stderr and exit 2.
+
+    Every file the command (or a program it starts, such as terraform) creates is private
+    (umask 077): plans, plan JSON, state, logs and reviews can hold values in clear.
+    """
+    os.umask(0o077)
     try:
         code = main()
     except UserError as exc:

@@ -6,8 +6,8 @@
 2. `terraform validate` of every module, the stack and the sandbox root, as bridged for the
    offline provider (scripts/sandbox/bridge.py); the real-AWS roots need provider 6.x,
    which cannot be installed offline.
-3. checkov over the HCL (terraform/) and over a saved plan of the sandbox (its JSON is
-   written with mode 0600 and deleted after the scan: a plan holds sensitive values).
+3. checkov over the HCL (terraform/) and over a plan of the sandbox, saved as
+   build/plans/lint-sandbox.tfplan (0600; the user's own sandbox plan is left alone).
    checkov runs from its own virtual environment (.venv-checkov): its pins clash with a
    current boto3. A finding passes only with an inline `#checkov:skip=ID:reason`.
 Every step runs; the exit status is 1 if any failed.
@@ -18,10 +18,15 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+from pathlib import Path
 
 from scripts import checkov as checkov_scan
 from scripts import toolchain
 from scripts.common import ROOT, SANDBOX_DIR, UserError, run, run_main, step
+from scripts.flows import deploy
+from scripts.sandbox import bridge, server
+from scripts.targets import SandboxTarget
+from scripts.terraform import terraform_env
 
 
 def checkov(args: list[str]) -> tuple[bool, str]:
@@ -36,8 +41,6 @@ def checkov(args: list[str]) -> tuple[bool, str]:
 
 def validate_bridged(endpoint: str) -> list[tuple[str, bool, str]]:
     """terraform validate in each bridged directory."""
-    from scripts.sandbox import bridge
-
     bridge.prepare(endpoint, quiet=True)
     terraform = toolchain.load().terraform
     results = []
@@ -47,12 +50,7 @@ def validate_bridged(endpoint: str) -> list[tuple[str, bool, str]]:
     ]
     for directory in directories:
         name = str(directory.relative_to(bridge.TARGET))
-        env = {
-            **os.environ,
-            "TF_CLI_CONFIG_FILE": str(toolchain.CLI_CONFIG),
-            "CHECKPOINT_DISABLE": "1",
-            "TF_DATA_DIR": str(SANDBOX_DIR / "tf-data-lint" / name.replace("/", "-")),
-        }
+        env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data-lint" / name.replace("/", "-"))
         init = run(
             [terraform, f"-chdir={directory}", "init", "-backend=false", "-input=false", "-no-color"],
             env=env,
@@ -71,10 +69,8 @@ def validate_bridged(endpoint: str) -> list[tuple[str, bool, str]]:
 
 
 def scan_sandbox_plan() -> tuple[bool, str]:
-    """checkov over a fresh saved plan of the sandbox (the plan review runs it)."""
-    from scripts import tf
-
-    scan = tf.plan("sandbox").scan
+    """checkov over a fresh plan of the sandbox (the plan review runs it), saved apart from the user's plan."""
+    scan = deploy.plan(SandboxTarget(), name="lint-sandbox").scan
     detail = f"{scan['passed']} passed, {len(scan['failed'])} failed, {len(scan['skipped'])} skipped with a reason"
     if scan["failed"]:
         detail += ": " + ", ".join(f"{c['id']} on {c['resource']}" for c in scan["failed"][:8])
@@ -84,11 +80,9 @@ def scan_sandbox_plan() -> tuple[bool, str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.parse_args()
-    from scripts.sandbox.server import require_up
-
-    endpoint = require_up()
+    endpoint = server.require_up()
     step("Terraform lint: fmt, validate, checkov")
-    env = {**os.environ, "TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1"}
+    env = terraform_env(Path(os.devnull))
     fmt = subprocess.run(
         [toolchain.load().terraform, "fmt", "-check", "-recursive", str(ROOT / "terraform")],
         capture_output=True,

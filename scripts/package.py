@@ -1,6 +1,6 @@
 """Build the function's zip (and the sandbox's extension layer) reproducibly.
 
-    python -m scripts.package [--check]
+    python -m scripts.package          (make package)
 
 Same sources, same bytes: entries sorted, every timestamp 1980-01-01, modes 0644
 (0755 for executables), no caches or compiled files, fixed compression. So an
@@ -38,6 +38,7 @@ LAYER_FILES = {
     "emulator/scripts/sandbox/extension_emulator.py": ROOT / "scripts/sandbox/extension_emulator.py",
     "emulator/scripts/iam/__init__.py": ROOT / "scripts/iam/__init__.py",
     "emulator/scripts/iam/policy.py": ROOT / "scripts/iam/policy.py",
+    "emulator/scripts/iam/roles.py": ROOT / "scripts/iam/roles.py",
 }
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts import checkov
-from scripts.common import BUILD, ROOT, UserError, check_env, run_main
+from scripts.common import BUILD, ROOT, UserError, run_main
 from scripts.iam.policy import wildcard_match
 
 PLAN_DIR = BUILD / "plans"
@@ -709,7 +709,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--env", default=os.environ.get("ENV", "sandbox"), help="sandbox (default), dev or prod")
     parser.add_argument("--plan-json", type=Path, help="a plan's JSON (default: build/plans/<env>.tfplan.json)")
-    parser.add_argument("--usage", type=Path, help="usage file (default: terraform/envs/<env>/usage.toml)")
+    parser.add_argument("--usage", type=Path, help="usage file, e.g. terraform/envs/sandbox/usage.toml")
     parser.add_argument(
         "--fail-on",
         choices=["high", "medium", "low", "none"],
@@ -718,11 +718,9 @@ def main() -> int:
     )
     parser.add_argument("--no-scan", action="store_true", help="skip the checkov scan")
     args = parser.parse_args()
-    env = check_env(args.env)
+    env = args.env
     plan_json = args.plan_json or PLAN_DIR / f"{env}.tfplan.json"
-    result = write_review(
-        plan_json, env, usage_file=args.usage or ROOT / "terraform" / "envs" / env / "usage.toml", scan=not args.no_scan
-    )
+    result = write_review(plan_json, env, usage_file=args.usage, scan=not args.no_scan)
     print(render_terminal(result, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
     return exit_code(result, args.fail_on)
 

@@ -74,3 +74,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> str:
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     return moto_endpoint
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers that mean what they say: tests under tests/functional are `functional`, under tests/e2e `e2e`."""
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
+        if parts[0] in ("functional", "e2e"):
+            item.add_marker(parts[0])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,40 +95,21 @@ REWRITES = (
 )
 
 
-# Prepended to every module test file in the copy, and written as sandbox_override.tf into
-# every example: the sandbox's provider configuration (the files themselves say nothing
-# about where they run; Terraform merges *_override.tf files into the configuration).
-TEST_PROVIDER = """# sandbox bridge: the sandbox's provider configuration
-provider "aws" {{
-  access_key                  = "sandbox"
-  secret_key                  = "sandbox"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_get_ec2_platforms      = true
-
-  endpoints {{
-    ec2            = "{endpoint}"
-    iam            = "{endpoint}"
-    lambda         = "{endpoint}"
-    cloudwatchlogs = "{endpoint}"
-    secretsmanager = "{endpoint}"
-    ssm            = "{endpoint}"
-    sts            = "{endpoint}"
-  }}
-}}
-
-"""
+PROVIDER_FILE = SOURCE / "envs" / "sandbox" / "provider.tf"
 
 
-def _copy_sources() -> None:
-    if TARGET.exists():
-        shutil.rmtree(TARGET)
-    for part in COPIED:
-        shutil.copytree(
-            SOURCE / part,
-            TARGET / part,
-            ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*.tfplan", "backend.hcl"),
-        )
+def sandbox_provider(endpoint: str, region: str | None) -> str:
+    """The sandbox root's provider block (terraform/envs/sandbox/provider.tf) with the endpoint
+    and region filled in, for the module tests and the examples.
+
+    region None: no region line (an example's own provider block keeps its region, since
+    Terraform merges a *_override.tf file into the configuration).
+    """
+    text = PROVIDER_FILE.read_text()
+    block = text[text.index('provider "aws" {') :]
+    block = block.replace("var.sandbox_endpoint", f'"{endpoint}"')
+    block = re.sub(r"^  region +=.*\n", f'  region = "{region}"\n' if region else "", block, flags=re.MULTILINE)
+    return "# sandbox bridge: the sandbox's provider configuration (terraform/envs/sandbox/provider.tf)\n" + block + "\n"
 
 
 def apply_rewrites(base: Path, rewrites: tuple[Rewrite, ...] = REWRITES) -> list[tuple[Rewrite, list[str]]]:
@@ -150,23 +132,58 @@ def apply_rewrites(base: Path, rewrites: tuple[Rewrite, ...] = REWRITES) -> list
     return done
 
 
-def prepare(endpoint: str, quiet: bool = False) -> Path:
-    """Write the bridged copy for the sandbox at `endpoint`; return the sandbox root directory in it."""
-    _copy_sources()
-    done = apply_rewrites(TARGET)
-    provider = TEST_PROVIDER.format(endpoint=endpoint)
-    for test_file in [*TARGET.glob("modules/*/tests/*.tftest.hcl"), *TARGET.glob("stack/tests/*.tftest.hcl")]:
-        test_file.write_text(
-            provider.replace('provider "aws" {\n', 'provider "aws" {\n  region = "us-east-1"\n', 1) + test_file.read_text()
+def _write_copy(target: Path, endpoint: str) -> list[str]:
+    """The bridged copy at `target`; returns one line per rewrite (what it changed, where)."""
+    for part in COPIED:
+        shutil.copytree(
+            SOURCE / part,
+            target / part,
+            ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*.tfplan", "backend.hcl"),
         )
-    for example in TARGET.glob("examples/*/"):
-        (example / "sandbox_override.tf").write_text(provider)
+    done = apply_rewrites(target)
+    for test_file in [*target.glob("modules/*/tests/*.tftest.hcl"), *target.glob("stack/tests/*.tftest.hcl")]:
+        test_file.write_text(sandbox_provider(endpoint, "us-east-1") + test_file.read_text())
+    for example in target.glob("examples/*/"):
+        (example / "sandbox_override.tf").write_text(sandbox_provider(endpoint, None))
     lines = [f"- {r.why} ({', '.join(files)})" for r, files in done]
-    (TARGET / "BRIDGE.txt").write_text(
+    (target / "BRIDGE.txt").write_text(
         "What the sandbox bridge changed in this copy (scripts/sandbox/bridge.py):\n" + "\n".join(lines) + "\n"
     )
+    return lines
+
+
+def _tree(base: Path) -> dict[str, bytes]:
+    """Every file of a copy (Terraform's own data directories aside), by relative path."""
+    return {
+        str(p.relative_to(base)): p.read_bytes()
+        for p in sorted(base.rglob("*"))
+        if p.is_file() and ".terraform" not in p.parts and not p.name.endswith(".tfplan")
+    }
+
+
+def prepare(endpoint: str, quiet: bool = False) -> Path:
+    """The bridged copy for the sandbox at `endpoint`, up to date; return the sandbox root in it.
+
+    The copy is built beside the current one and swapped in only when it differs, so an
+    unchanged copy is never touched: a command reading it while another prepares is safe,
+    and `terraform init` can be skipped when nothing changed.
+    """
+    TARGET.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix="sandbox-tf.", dir=TARGET.parent))
+    try:
+        lines = _write_copy(fresh, endpoint)
+        changed = not (TARGET.is_dir() and _tree(TARGET) == _tree(fresh))
+        if changed:
+            old = TARGET.with_name(f"{fresh.name}.old")
+            if TARGET.exists():
+                TARGET.rename(old)
+            fresh.rename(TARGET)
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
     if not quiet:
-        say(f"sandbox bridge: {len(done)} rewrites for AWS provider 3.39.0 in {TARGET.relative_to(ROOT)}/")
+        state = "" if changed else " (unchanged)"
+        say(f"sandbox bridge: {len(lines)} rewrites for AWS provider 3.39.0 in {TARGET.relative_to(ROOT)}/{state}")
         for line in lines:
             say(f"  {line}")
     return ROOT_DIR

@@ -38,6 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from scripts.iam import policy as iam_policy
+from scripts.iam.roles import role_policies
 
 NAME = "parameters-secrets-emulator"
 SECRET_REFERENCE = "/aws/reference/secretsmanager/"
@@ -213,22 +214,7 @@ class Backend:
 def load_role_policies(session: Any, function_name: str) -> list[dict[str, Any]]:
     """Every identity policy document of the role a function runs as."""
     role_arn = session.client("lambda").get_function_configuration(FunctionName=function_name)["Role"]
-    role = role_arn.rsplit("/", 1)[-1]
-    iam = session.client("iam")
-    documents = []
-    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
-        documents.append(_document(iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]))
-    for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
-        policy = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]
-        version = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=policy["DefaultVersionId"])
-        documents.append(_document(version["PolicyVersion"]["Document"]))
-    return documents
-
-
-def _document(document: Any) -> dict[str, Any]:
-    if isinstance(document, str):
-        return json.loads(urllib.parse.unquote(document))
-    return document
+    return role_policies(session.client("iam"), role_arn)
 
 
 class Emulator:

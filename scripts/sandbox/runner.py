@@ -40,6 +40,7 @@ from typing import Any
 
 from scripts.common import SANDBOX_DIR, UserError, run_main, say
 from scripts.package import FUNCTION_ZIP, LAYER_ZIP, lambda_hash
+from scripts.sandbox import server
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 LOG_DIR = SANDBOX_DIR / "logs"
@@ -226,11 +227,7 @@ def invoke(
     layer_artifacts: list[Path] | None = None,
 ) -> Invocation:
     """Run the deployed function once with `event`."""
-    import boto3
-
-    client = boto3.client(
-        "lambda", endpoint_url=endpoint, region_name=region, aws_access_key_id="sandbox", aws_secret_access_key="sandbox"
-    )
+    client = server.client(endpoint, "lambda", region)
     config = deployed_function(client, function_name)
     code, layers = artifacts_for(client, config, code, [LAYER_ZIP] if layer_artifacts is None else layer_artifacts)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -354,8 +351,6 @@ def invoke(
 
 
 def main() -> int:
-    from scripts.sandbox.server import require_up
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("function", help="name of the deployed function")
     parser.add_argument("--event", default="{}", help="the event, as JSON (default {})")
@@ -364,7 +359,7 @@ def main() -> int:
         event = json.loads(args.event)
     except ValueError as exc:
         raise UserError(f"--event is not JSON ({exc}); e.g. --event '{{\"key\": 1}}'") from None
-    outcome = invoke(args.function, event, endpoint=require_up())
+    outcome = invoke(args.function, event, endpoint=server.require_up())
     say(
         f"duration {outcome.duration_ms} ms, init {outcome.init_ms} ms, "
         f"max memory {outcome.max_memory_mb} MB, log {outcome.log_path}"

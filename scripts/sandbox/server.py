@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from scripts.common import SANDBOX_DIR, UserError, run_main, say
 
@@ -36,6 +37,15 @@ START_TIMEOUT = 30.0
 def endpoint(port: int) -> str:
     """The sandbox's URL."""
     return f"http://{HOST}:{port}"
+
+
+def client(url: str, service: str, region: str) -> Any:
+    """A boto3 client for `service` in the sandbox at `url` (the one place such a client is made)."""
+    import boto3
+
+    return boto3.client(
+        service, region_name=region, endpoint_url=url, aws_access_key_id="sandbox", aws_secret_access_key="sandbox"
+    )
 
 
 def configured_port() -> int:

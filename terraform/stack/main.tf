@@ -48,7 +48,7 @@ module "rotation_function" {
   extension_layer_arn = var.extension_layer_arn
   log_retention_days  = var.log_retention_days
   tags                = local.tags
-  read_policy_json = jsonencode({
+  policy_json = jsonencode({
     Version = "2012-10-17"
     Statement = [
       {
@@ -108,7 +108,7 @@ module "function" {
   architecture        = var.architecture
   memory_size         = var.memory_size
   timeout             = var.timeout
-  read_policy_json    = module.access_policy.policy_json
+  policy_json         = module.access_policy.policy_json
   extension_layer_arn = var.extension_layer_arn
   extension           = var.extension
   log_retention_days  = var.log_retention_days

@@ -1,3 +1,6 @@
+# The naming rules of /<env>/<app>/<scope>/<name>, stated once: the stack is the one place
+# that composes names, so it is the one validator of them. The modules take full names
+# and check only what AWS itself requires of a name (lengths, reserved prefixes).
 variable "env" {
   type        = string
   description = "Environment, the first segment of every name (/<env>/<app>/<scope>/<name>)."
@@ -36,8 +39,8 @@ variable "secrets" {
   default     = {}
 
   validation {
-    condition     = alltrue([for key in keys(var.secrets) : can(regex("^[a-z][a-z0-9_-]*/[A-Za-z0-9_.+=@-]+$", key))])
-    error_message = "Each secrets key must be \"<scope>/<name>\" (one slash, no leading slash), e.g. \"secrets/stripe_api_key\"."
+    condition     = alltrue([for key in keys(var.secrets) : can(regex("^[a-z][a-z0-9_-]*/[A-Za-z0-9_.+=@-]+$", key)) && !contains([".", ".."], split("/", key)[1])])
+    error_message = "Each secrets key must be \"<scope>/<name>\" (one slash, no leading slash, name not . or ..; + = @ also allowed), e.g. \"secrets/stripe_api_key\"."
   }
 }
 
@@ -51,8 +54,8 @@ variable "parameters" {
   default     = {}
 
   validation {
-    condition     = alltrue([for key in keys(var.parameters) : can(regex("^[a-z][a-z0-9_-]*/[A-Za-z0-9_.-]+$", key))])
-    error_message = "Each parameters key must be \"<scope>/<name>\" (one slash, no leading slash), e.g. \"config/api_base_url\"."
+    condition     = alltrue([for key in keys(var.parameters) : can(regex("^[a-z][a-z0-9_-]*/[A-Za-z0-9_.-]+$", key)) && !contains([".", ".."], split("/", key)[1])])
+    error_message = "Each parameters key must be \"<scope>/<name>\" (one slash, no leading slash, name not . or ..), e.g. \"config/api_base_url\"."
   }
 }
 
@@ -64,8 +67,13 @@ variable "secure_parameters" {
   default     = {}
 
   validation {
-    condition     = alltrue([for key in keys(var.secure_parameters) : can(regex("^[a-z][a-z0-9_-]*/[A-Za-z0-9_.-]+$", key))])
-    error_message = "Each secure_parameters key must be \"<scope>/<name>\" (one slash, no leading slash), e.g. \"secrets/db_password\"."
+    condition     = alltrue([for key in keys(var.secure_parameters) : can(regex("^[a-z][a-z0-9_-]*/[A-Za-z0-9_.-]+$", key)) && !contains([".", ".."], split("/", key)[1])])
+    error_message = "Each secure_parameters key must be \"<scope>/<name>\" (one slash, no leading slash, name not . or ..), e.g. \"secrets/db_password\"."
+  }
+
+  validation {
+    condition     = length(setintersection(keys(var.parameters), keys(var.secure_parameters))) == 0
+    error_message = "A key is in both parameters and secure_parameters (one name, two parameters): keep it in one map only."
   }
 }
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from scripts import package, rotate
-from scripts.sandbox import runner
+from scripts import package
+from scripts.sandbox import rotate_secret, runner, server
 from scripts.sandbox.extension_emulator import Backend, Emulator, Settings, make_server
 from tests.conftest import ROOT, free_port
 from tests.functional.conftest import client, deploy_function
@@ -58,6 +58,16 @@ def _value(endpoint: str, **selector: str) -> str:
     return client(endpoint, "secretsmanager").get_secret_value(SecretId=SECRET, **selector)["SecretString"]
 
 
+def _rotate(function: str, endpoint: str) -> str:
+    """One rotation as `make rotate` runs it in the sandbox."""
+
+    def invoke_step(event: dict) -> tuple:
+        outcome = runner.invoke(function, event, endpoint=endpoint)
+        return outcome.error, outcome.log_path
+
+    return rotate_secret.rotate_secret(server.client(endpoint, "secretsmanager", "us-east-1"), invoke_step, SECRET)
+
+
 def _step(function: str, endpoint: str, step: str, token: str) -> runner.Invocation:
     return runner.invoke(function, {"Step": step, "SecretId": SECRET, "ClientRequestToken": token}, endpoint=endpoint)
 
@@ -65,7 +75,7 @@ def _step(function: str, endpoint: str, step: str, token: str) -> runner.Invocat
 def test_a_rotation_moves_current_and_keeps_previous(rotation_fn: str, moto_endpoint: str) -> None:
     """After the four steps: a new 40-character key is AWSCURRENT, the old value is AWSPREVIOUS, no AWSPENDING left."""
     before = _value(moto_endpoint, VersionStage="AWSCURRENT")
-    token = rotate.rotate_in_sandbox(rotation_fn, SECRET, moto_endpoint, "us-east-1")
+    token = _rotate(rotation_fn, moto_endpoint)
     stages = _stages(moto_endpoint)
     assert stages[token] == ["AWSCURRENT"]
     new = _value(moto_endpoint, VersionStage="AWSCURRENT")
@@ -112,7 +122,7 @@ def test_a_warm_function_sees_the_new_value_after_its_ttl_and_can_read_previous(
         warm = secrets_client.SecretsClient(backend="extension")
         old = warm.get_secret(SECRET)
         read_at = time.monotonic()
-        rotate.rotate_in_sandbox(rotation_fn, SECRET, moto_endpoint, "us-east-1")
+        _rotate(rotation_fn, moto_endpoint)
         assert time.monotonic() - read_at < 3, "the rotation took longer than the TTL: the test proves nothing"
         assert warm.get_secret(SECRET) == old  # within the TTL: the cached value
         time.sleep(max(0.0, 3.1 - (time.monotonic() - read_at)))

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import package
-from scripts.sandbox import module_tests
+from scripts import module_tests, package
 from tests.conftest import moto_server
 
 

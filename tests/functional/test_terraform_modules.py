@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.sandbox import module_tests
+from scripts import module_tests
 from tests.conftest import ROOT, moto_server
 
 

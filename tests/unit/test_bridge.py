@@ -71,3 +71,19 @@ def test_prepare_gives_tests_and_examples_the_sandbox_provider(tmp_path: Path, m
     override = (tmp_path / "copy/examples/minimal/sandbox_override.tf").read_text()
     assert 'sts            = "http://127.0.0.1:4599"' in override
     assert (tmp_path / "copy/BRIDGE.txt").read_text().count("\n- ") == len(bridge.REWRITES)
+
+
+def test_prepare_leaves_an_unchanged_copy_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second prepare with the same sources rewrites nothing (a reader in another command is safe)."""
+    monkeypatch.setattr(bridge, "TARGET", tmp_path / "copy")
+    monkeypatch.setattr(bridge, "ROOT_DIR", tmp_path / "copy/envs/sandbox")
+    bridge.prepare("http://127.0.0.1:4599", quiet=True)
+    marker = tmp_path / "copy/envs/sandbox/.terraform/keep"
+    marker.parent.mkdir()
+    marker.write_text("x")
+    inode = (tmp_path / "copy/stack/main.tf").stat().st_ino
+    bridge.prepare("http://127.0.0.1:4599", quiet=True)
+    assert (tmp_path / "copy/stack/main.tf").stat().st_ino == inode and marker.exists()
+    bridge.prepare("http://127.0.0.1:4600", quiet=True)  # another endpoint: a new copy
+    assert 'sts            = "http://127.0.0.1:4600"' in (tmp_path / "copy/examples/minimal/sandbox_override.tf").read_text()
+    assert not list(tmp_path.glob("sandbox-tf.*")), "no temporary copy left behind"

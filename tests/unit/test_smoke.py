@@ -1,10 +1,10 @@
-"""scripts/smoke.py: the checks fail when what the function read is not what is stored."""
+"""scripts/flows/smoke.py: the checks fail when what the function read is not what is stored."""
 
 from __future__ import annotations
 
 import hashlib
 
-from scripts.smoke import Check, compare, render
+from scripts.flows.smoke import Check, compare, render
 
 SECRET = "/sandbox/demo/secrets/api_key"
 PROBE = {"secret_id": "/sandbox/neighbour/secrets/api_key", "parameter": "/sandbox/neighbour/config/url"}

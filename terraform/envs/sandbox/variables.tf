@@ -9,30 +9,29 @@ variable "region" {
   default     = "us-east-1"
 }
 
-variable "env" {
-  type        = string
-  description = "Environment segment of the names."
-}
-
 variable "app" {
   type        = string
   description = "App segment of the names."
 }
 
 variable "secrets" {
-  type        = any
-  description = "See the stack's secrets input."
+  type        = map(object({ description = optional(string, "") }))
+  description = "Secrets Manager secrets keyed by \"<scope>/<name>\" (see the stack's secrets input)."
   default     = {}
 }
 
 variable "parameters" {
-  type        = any
-  description = "See the stack's parameters input."
+  type = map(object({
+    type        = optional(string, "String")
+    value       = string
+    description = optional(string, "")
+  }))
+  description = "Configuration parameters keyed by \"<scope>/<name>\" (see the stack's parameters input)."
   default     = {}
 }
 
 variable "secure_parameters" {
-  type        = any
-  description = "See the stack's secure_parameters input."
+  type        = map(object({ description = optional(string, "") }))
+  description = "SecureString parameters keyed by \"<scope>/<name>\" (see the stack's secure_parameters input)."
   default     = {}
 }

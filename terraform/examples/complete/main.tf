@@ -84,7 +84,7 @@ module "function" {
   package_path                   = var.package_path
   memory_size                    = 512
   timeout                        = 15
-  read_policy_json               = module.read.policy_json
+  policy_json                    = module.read.policy_json
   log_retention_days             = 365
   log_kms_key_arn                = aws_kms_key.payments.arn
   tracing_mode                   = "Active"

@@ -1,11 +1,6 @@
 variable "region" {
   type        = string
   description = "Region of the parameters and secrets."
-
-  validation {
-    condition     = can(regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]+$", var.region))
-    error_message = "region must be an AWS region name such as us-east-1."
-  }
 }
 
 variable "parameter_paths" {
@@ -14,7 +9,7 @@ variable "parameter_paths" {
   default     = []
 
   validation {
-    condition     = alltrue([for p in var.parameter_paths : can(regex("^/[a-z][a-z0-9-]*/[a-z][a-z0-9-]*(/[a-z][a-z0-9_-]*)?$", p))])
+    condition     = alltrue([for p in var.parameter_paths : can(regex("^(/[^/*?]+){2,3}$", p))])
     error_message = "Each path must be /<env>/<app>/<scope> (e.g. /prod/payments/config): no trailing slash, no wildcard, no double slash."
   }
 
@@ -30,7 +25,7 @@ variable "secret_paths" {
   default     = []
 
   validation {
-    condition     = alltrue([for p in var.secret_paths : can(regex("^/[a-z][a-z0-9-]*/[a-z][a-z0-9-]*(/[a-z][a-z0-9_-]*)?$", p))])
+    condition     = alltrue([for p in var.secret_paths : can(regex("^(/[^/*?]+){2,3}$", p))])
     error_message = "Each path must be /<env>/<app>/<scope> (e.g. /prod/payments/secrets): no trailing slash, no wildcard, no double slash."
   }
 

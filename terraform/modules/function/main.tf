@@ -50,10 +50,16 @@ resource "aws_iam_role" "this" {
   tags               = var.tags
 }
 
-resource "aws_iam_role_policy" "read" {
-  name   = "read-own-config"
+# The function's own permissions, whatever they are (a reader's, a rotation function's).
+resource "aws_iam_role_policy" "this" {
+  name   = "permissions"
   role   = aws_iam_role.this.id
-  policy = var.read_policy_json
+  policy = var.policy_json
+}
+
+moved {
+  from = aws_iam_role_policy.read
+  to   = aws_iam_role_policy.this
 }
 
 resource "aws_iam_role_policy" "logs" {
@@ -127,5 +133,5 @@ resource "aws_lambda_function" "this" {
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.logs, aws_iam_role_policy.read]
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.logs, aws_iam_role_policy.this]
 }

@@ -11,11 +11,6 @@ variable "name" {
 variable "region" {
   type        = string
   description = "Region the function runs in; selects the extension layer's publishing account and version."
-
-  validation {
-    condition     = can(regex("^[a-z]{2,4}(-[a-z]+)+-[0-9]+$", var.region))
-    error_message = "region must be an AWS region name such as us-east-1 or af-south-1."
-  }
 }
 
 variable "handler" {
@@ -79,9 +74,9 @@ variable "environment" {
   default     = {}
 }
 
-variable "read_policy_json" {
+variable "policy_json" {
   type        = string
-  description = "The IAM policy that lets the function read its own secrets and parameters (from the access_policy module)."
+  description = "The function's own permissions as an IAM policy document (JSON), e.g. the access_policy module's read policy."
 }
 
 variable "log_retention_days" {
@@ -99,22 +94,12 @@ variable "log_kms_key_arn" {
   type        = string
   description = "Opt-in: KMS key ARN to encrypt the log group (the key policy must allow CloudWatch Logs)."
   default     = null
-
-  validation {
-    condition     = var.log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.log_kms_key_arn))
-    error_message = "log_kms_key_arn must be a KMS key ARN."
-  }
 }
 
 variable "environment_kms_key_arn" {
   type        = string
   description = "Opt-in: KMS key ARN to encrypt the environment variables (they hold names only, never values)."
   default     = null
-
-  validation {
-    condition     = var.environment_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.environment_kms_key_arn))
-    error_message = "environment_kms_key_arn must be a KMS key ARN."
-  }
 }
 
 variable "reserved_concurrent_executions" {

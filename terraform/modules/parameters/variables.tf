@@ -19,10 +19,6 @@ variable "parameters" {
     error_message = "type must be String, StringList or SecureString."
   }
 
-  validation {
-    condition     = alltrue([for name in keys(var.parameters) : can(regex("^/[a-z][a-z0-9-]*/[a-z][a-z0-9-]*/[a-z][a-z0-9_-]*/[A-Za-z0-9_.-]+$", name))])
-    error_message = "Each parameter name must look like /<env>/<app>/<scope>/<name> (e.g. /dev/payments/config/api_base_url): four segments, no trailing or double slash, name characters A-Z a-z 0-9 _ . -."
-  }
 
   validation {
     condition     = alltrue([for name in keys(var.parameters) : length(name) <= 1011 && !startswith(lower(name), "/aws") && !startswith(lower(name), "/ssm")])
@@ -62,11 +58,6 @@ variable "kms_key_id" {
   type        = string
   description = "KMS key ARN for SecureString parameters; null uses the AWS managed key aws/ssm."
   default     = null
-
-  validation {
-    condition     = var.kms_key_id == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.kms_key_id))
-    error_message = "kms_key_id must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)."
-  }
 }
 
 variable "tags" {

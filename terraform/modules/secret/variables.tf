@@ -2,10 +2,6 @@ variable "name" {
   type        = string
   description = "Full secret name, /<env>/<app>/<scope>/<name>."
 
-  validation {
-    condition     = can(regex("^/[a-z][a-z0-9-]*/[a-z][a-z0-9-]*/[a-z][a-z0-9_-]*/[A-Za-z0-9_.+=@-]+$", var.name))
-    error_message = "The secret name must look like /<env>/<app>/<scope>/<name> (e.g. /prod/payments/secrets/stripe_api_key): four segments, no trailing or double slash, name characters A-Z a-z 0-9 _ . + = @ -."
-  }
 
   validation {
     condition     = length(var.name) <= 512
@@ -23,11 +19,6 @@ variable "kms_key_id" {
   type        = string
   description = "ARN of a customer-managed KMS key to encrypt the secret; null uses the AWS managed key aws/secretsmanager."
   default     = null
-
-  validation {
-    condition     = var.kms_key_id == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.kms_key_id))
-    error_message = "kms_key_id must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); the read policy needs the ARN to scope kms:Decrypt."
-  }
 }
 
 variable "recovery_window_in_days" {

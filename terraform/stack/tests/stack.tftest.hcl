@@ -86,3 +86,18 @@ run "rejects_a_secure_parameter_key_with_two_slashes" {
   variables { secure_parameters = { "secrets/db/password" = {} } }
   expect_failures = [var.secure_parameters]
 }
+
+run "rejects_a_dot_dot_name" {
+  command = plan
+  variables { secrets = { "secrets/.." = {} } }
+  expect_failures = [var.secrets]
+}
+
+run "rejects_a_key_in_both_parameter_maps" {
+  command = plan
+  variables {
+    parameters        = { "secrets/db_password" = { value = "x" } }
+    secure_parameters = { "secrets/db_password" = {} }
+  }
+  expect_failures = [var.secure_parameters]
+}

@@ -93,12 +93,6 @@ run "rejects_a_wildcard_kms_key" {
   expect_failures = [var.kms_key_arns]
 }
 
-run "rejects_a_bad_region" {
-  command = plan
-  variables { region = "US East" }
-  expect_failures = [var.region]
-}
-
 run "rejects_a_policy_with_no_path" {
   command = plan
   variables {

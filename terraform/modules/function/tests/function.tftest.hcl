@@ -3,10 +3,10 @@
 # end-to-end tests apply that).
 
 variables {
-  name             = "test-fn"
-  region           = "us-east-1"
-  package_path     = "main.tf" # any file: plan only hashes it
-  read_policy_json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+  name         = "test-fn"
+  region       = "us-east-1"
+  package_path = "main.tf" # any file: plan only hashes it
+  policy_json  = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
 }
 
 run "layer_for_a_region_with_its_own_publishing_account_arm64" {
@@ -127,12 +127,6 @@ run "rejects_a_bad_name" {
   expect_failures = [var.name]
 }
 
-run "rejects_a_bad_region_name" {
-  command = plan
-  variables { region = "Frankfurt" }
-  expect_failures = [var.region]
-}
-
 run "rejects_an_old_runtime" {
   command = plan
   variables { runtime = "python3.8" }
@@ -161,18 +155,6 @@ run "rejects_an_unsupported_log_retention" {
   command = plan
   variables { log_retention_days = 2 }
   expect_failures = [var.log_retention_days]
-}
-
-run "rejects_a_log_kms_alias" {
-  command = plan
-  variables { log_kms_key_arn = "alias/logs" }
-  expect_failures = [var.log_kms_key_arn]
-}
-
-run "rejects_an_environment_kms_alias" {
-  command = plan
-  variables { environment_kms_key_arn = "alias/env" }
-  expect_failures = [var.environment_kms_key_arn]
 }
 
 run "rejects_negative_reserved_concurrency" {

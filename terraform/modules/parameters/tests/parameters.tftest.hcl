@@ -42,18 +42,6 @@ run "rejects_an_unknown_type" {
   expect_failures = [var.parameters]
 }
 
-run "rejects_a_name_without_scope" {
-  command = plan
-  variables { parameters = { "/test/app/x" = { value = "v" } } }
-  expect_failures = [var.parameters]
-}
-
-run "rejects_a_double_slash" {
-  command = plan
-  variables { parameters = { "/test/app//x" = { value = "v" } } }
-  expect_failures = [var.parameters]
-}
-
 run "rejects_the_reserved_aws_prefix" {
   command = plan
   variables { parameters = { "/aws/app/config/x" = { value = "v" } } }
@@ -84,8 +72,3 @@ run "rejects_a_securestring_value_in_terraform" {
   expect_failures = [var.parameters]
 }
 
-run "rejects_a_kms_alias" {
-  command = plan
-  variables { kms_key_id = "alias/aws/ssm" }
-  expect_failures = [var.kms_key_id]
-}

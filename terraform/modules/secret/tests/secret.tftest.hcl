@@ -52,18 +52,6 @@ run "rotation_is_configured_when_asked" {
   }
 }
 
-run "rejects_a_name_without_scope" {
-  command = plan
-  variables { name = "/test/app/api_key" }
-  expect_failures = [var.name]
-}
-
-run "rejects_a_trailing_slash" {
-  command = plan
-  variables { name = "/test/app/secrets/" }
-  expect_failures = [var.name]
-}
-
 run "rejects_a_name_over_512_characters" {
   command = plan
   variables { name = "/test/app/secrets/${join("", [for i in range(500) : "x"])}" }
@@ -74,12 +62,6 @@ run "rejects_a_short_recovery_window" {
   command = plan
   variables { recovery_window_in_days = 3 }
   expect_failures = [var.recovery_window_in_days]
-}
-
-run "rejects_a_kms_alias" {
-  command = plan
-  variables { kms_key_id = "alias/my-key" }
-  expect_failures = [var.kms_key_id]
 }
 
 run "rejects_write_only_version_zero" {

@@ -1,4 +1,4 @@
-"""scripts/put_value.py: values come from stdin or a file, never argv."""
+"""scripts/flows/values.py: values come from stdin or a file, never argv; bad values are refused."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts import put_value
 from scripts.common import UserError
+from scripts.flows import values as put_value
 
 
 def test_value_from_file_loses_one_trailing_newline(tmp_path: Path) -> None:
@@ -22,13 +22,13 @@ def test_value_from_file_loses_one_trailing_newline(tmp_path: Path) -> None:
 
 def test_value_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     """Piped stdin is the default source."""
-    monkeypatch.setattr("sys.stdin", io.StringIO("from-stdin\r\n"))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"from-stdin\r\n")))
     assert put_value.read_value(None) == "from-stdin"
 
 
 def test_empty_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """An empty value is a mistake, not a value."""
-    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"")))
     with pytest.raises(UserError, match="empty"):
         put_value.read_value(None)
 
@@ -43,6 +43,23 @@ def test_oversized_values_are_refused_before_any_call() -> None:
     """Sizes are checked against each service's limit before reaching AWS."""
     stack = {"region": "us-east-1", "function_name": "f"}
     with pytest.raises(UserError, match="at most 4096"):
-        put_value.put("sandbox", stack, "secure_parameter", "/a/b/c/d", "x" * 4097)
+        put_value.put(None, stack, "secure_parameter", "/a/b/c/d", "x" * 4097)
     with pytest.raises(UserError, match="at most 65536"):
-        put_value.put("sandbox", stack, "secret", "/a/b/c/d", "x" * 65537)
+        put_value.put(None, stack, "secret", "/a/b/c/d", "x" * 65537)
+
+
+@pytest.mark.parametrize("raw", [b" \n", b"\t \r\n", b"   "])
+def test_whitespace_only_value_is_refused(monkeypatch: pytest.MonkeyPatch, raw: bytes) -> None:
+    """Blanks are a mistake (a pasted nothing), not a value."""
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(raw)))
+    with pytest.raises(UserError, match="only whitespace"):
+        put_value.read_value(None)
+
+
+def test_non_utf8_value_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    """Binary input gets one line (where it stopped being text), never a traceback or the bytes."""
+    path = tmp_path / "v"
+    path.write_bytes(b"CANARY-\xff\xfe-binary")
+    with pytest.raises(UserError, match="not UTF-8 text") as caught:
+        put_value.read_value(str(path))
+    assert "CANARY" not in str(caught.value)

@@ -1,6 +1,6 @@
 """Run every module's native Terraform tests (terraform/modules/*/tests/*.tftest.hcl) against the sandbox.
 
-    python -m scripts.sandbox.module_tests [MODULE ...]
+    python -m scripts.module_tests [MODULE ...]
 
 The modules go through the bridge (scripts/sandbox/bridge.py), which also gives their test
 files the sandbox's provider configuration; then `terraform init` and `terraform test` run
@@ -10,7 +10,6 @@ in each module of the copy. Prints one line per module and a total; exits 1 on a
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import time
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from scripts import toolchain
 from scripts.common import SANDBOX_DIR, UserError, run, run_main, say, step
 from scripts.sandbox import bridge, server
+from scripts.terraform import terraform_env
 
 RESULT = re.compile(r"(Success|Failure)! (\d+) passed, (\d+) failed(?:, (\d+) skipped)?")
 
@@ -68,13 +68,7 @@ def run_all(names: list[str], endpoint: str | None = None) -> list[ModuleResult]
     bridge.prepare(endpoint, quiet=True)
     results = []
     for name in names or known:
-        env = {
-            **os.environ,
-            "TF_CLI_CONFIG_FILE": str(toolchain.CLI_CONFIG),
-            "TF_DATA_DIR": str(SANDBOX_DIR / "tf-data-modules" / name),
-            "CHECKPOINT_DISABLE": "1",
-            "TF_IN_AUTOMATION": "1",
-        }
+        env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data-modules" / name)
         result = run_module(bridge.TARGET / known[name], env)
         say(
             f"  {'PASS' if result.ok else 'FAIL'}  {name:<15} {result.passed} passed, {result.failed} failed, "
@@ -97,13 +91,7 @@ def plan_example(name: str, endpoint: str, package_path: Path) -> dict:
 
     bridge.prepare(endpoint, quiet=True)
     directory = bridge.TARGET / "examples" / name
-    env = {
-        **os.environ,
-        "TF_CLI_CONFIG_FILE": str(toolchain.CLI_CONFIG),
-        "CHECKPOINT_DISABLE": "1",
-        "TF_DATA_DIR": str(SANDBOX_DIR / "tf-data-examples" / name),
-        "TF_VAR_package_path": str(package_path),
-    }
+    env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data-examples" / name, package_path=str(package_path))
     terraform = toolchain.load().terraform
     plan_file = directory / "example.tfplan"
     run([terraform, f"-chdir={directory}", "init", "-input=false", "-no-color"], env=env, capture=True, echo=False)

@@ -1,7 +1,7 @@
 """Post-deploy smoke test: the deployed function reads its own secrets and parameters through
 the extension, and nothing outside its paths.
 
-    python -m scripts.smoke --env sandbox|dev [--markdown FILE]
+The command is `make smoke` (scripts/cli.py smoke [--markdown FILE]).
 
 1. Invokes the function (sandbox: the local runner; AWS: lambda:Invoke) with a deny probe.
 2. For every secret and parameter the stack declares, compares the SHA-256 the function
@@ -16,17 +16,14 @@ No value is ever printed.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import json
 import os
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from scripts import aws
-from scripts.common import UserError, check_env, run_main, say, step
+from scripts.flows import deploy
+from scripts.targets import Target
 
 
 @dataclass
@@ -42,36 +39,9 @@ def _sha256(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def invoke(env: str, stack: dict[str, Any], event: dict[str, Any]) -> tuple[Any, dict[str, Any] | None, str]:
-    """(payload, error, detail) of one invocation of the deployed function."""
-    if env == "sandbox":
-        from scripts.sandbox import runner, server
-
-        outcome = runner.invoke(stack["function_name"], event, endpoint=server.require_up(), region=stack["region"])
-        detail = (
-            f"{outcome.duration_ms:.0f} ms (init {outcome.init_ms:.0f} ms), "
-            f"{outcome.max_memory_mb} MB used; log {os.path.relpath(outcome.log_path)}"
-        )
-        return outcome.payload, outcome.error, detail
-    from botocore.exceptions import ClientError
-
-    try:
-        response = aws.client(env, "lambda", stack["region"]).invoke(
-            FunctionName=stack["function_name"], Payload=json.dumps(event).encode(), LogType="None"
-        )
-    except ClientError as exc:
-        raise UserError(
-            f"cannot invoke {stack['function_name']} ({exc.response['Error']['Code']}); deploy it first: make deploy ENV={env}"
-        ) from None
-    payload = json.loads(response["Payload"].read() or b"null")
-    if response.get("FunctionError"):
-        return None, payload, "lambda:Invoke"
-    return payload, None, "lambda:Invoke"
-
-
-def stored_previous(env: str, stack: dict[str, Any]) -> dict[str, tuple[str, str] | None]:
+def stored_previous(target: Target, stack: dict[str, Any]) -> dict[str, tuple[str, str] | None]:
     """secret name -> (sha256, version) of its AWSPREVIOUS version, or None before any rotation."""
-    secrets = aws.client(env, "secretsmanager", stack["region"])
+    secrets = target.client("secretsmanager", stack["region"])
     result: dict[str, tuple[str, str] | None] = {}
     for name in stack["secret_names"].values():
         stages = secrets.describe_secret(SecretId=name).get("VersionIdsToStages", {})
@@ -83,10 +53,10 @@ def stored_previous(env: str, stack: dict[str, Any]) -> dict[str, tuple[str, str
     return result
 
 
-def stored_hashes(env: str, stack: dict[str, Any]) -> dict[str, tuple[str, str]]:
+def stored_hashes(target: Target, stack: dict[str, Any]) -> dict[str, tuple[str, str]]:
     """name -> (sha256 of the stored current value, version) for every declared item."""
-    secrets = aws.client(env, "secretsmanager", stack["region"])
-    ssm = aws.client(env, "ssm", stack["region"])
+    secrets = target.client("secretsmanager", stack["region"])
+    ssm = target.client("ssm", stack["region"])
     result = {}
     for name in stack["secret_names"].values():
         body = secrets.get_secret_value(SecretId=name, VersionStage="AWSCURRENT")  # explicit: moto's default can lag
@@ -95,38 +65,6 @@ def stored_hashes(env: str, stack: dict[str, Any]) -> dict[str, tuple[str, str]]
         parameter = ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]
         result[name] = (_sha256(parameter["Value"]), str(parameter["Version"]))
     return result
-
-
-def policy_decisions(env: str, stack: dict[str, Any], requests: list[tuple[str, str]]) -> list[str]:
-    """The role's decision ("allowed", "implicit_deny", "explicit_deny") for each (action, ARN)."""
-    if env == "sandbox":
-        from types import SimpleNamespace
-
-        from scripts.iam import policy as iam_policy
-        from scripts.sandbox.extension_emulator import load_role_policies
-
-        sandbox = SimpleNamespace(client=lambda service: aws.client(env, service, stack["region"]))
-        policies = load_role_policies(sandbox, stack["function_name"])
-        return [iam_policy.evaluate(policies, action, arn) for action, arn in requests]
-    iam = aws.client(env, "iam", stack["region"])
-    decisions = []
-    for action, arn in requests:
-        result = iam.simulate_principal_policy(PolicySourceArn=stack["role_arn"], ActionNames=[action], ResourceArns=[arn])
-        decision = result["EvaluationResults"][0]["EvalDecision"]
-        decisions.append({"allowed": "allowed", "explicitDeny": "explicit_deny"}.get(decision, "implicit_deny"))
-    return decisions
-
-
-def deny_probe(env: str) -> dict[str, str]:
-    """Names outside the function's paths: the sandbox's neighbour app, or SMOKE_DENY_* on AWS."""
-    if env == "sandbox":
-        from scripts.tf import outputs
-
-        return outputs(env, "deny_probe")
-    return {
-        "secret_id": os.environ.get("SMOKE_DENY_SECRET", f"/{env}/smoke-probe/secrets/outside"),
-        "parameter": os.environ.get("SMOKE_DENY_PARAMETER", f"/{env}/smoke-probe/config/outside"),
-    }
 
 
 def arn_of(stack: dict[str, Any], service: str, name: str) -> str:
@@ -183,19 +121,18 @@ def compare(
     return checks
 
 
-def run_checks(env: str) -> tuple[str, list[Check]]:
+def run_checks(target: Target) -> tuple[str, list[Check]]:
     """Invoke, compare, check the policy; return the function's name and the checks."""
-    from scripts.tf import outputs
-
-    stack = outputs(env)
-    probe = deny_probe(env)
-    payload, error, detail = invoke(env, stack, {"deny_probe": probe, "read_previous": True})
+    stack = deploy.stack(target)
+    probe = target.deny_probe()
+    invocation = target.invoke(stack["function_name"], stack["region"], {"deny_probe": probe, "read_previous": True})
+    payload, error, detail = invocation.payload, invocation.error, invocation.detail
     checks = [
         Check("invoke", error is None, detail if error is None else f"{error.get('errorType')}: {error.get('errorMessage')}")
     ]
     if error is not None:
         return stack["function_name"], checks
-    checks += compare(payload, stored_hashes(env, stack), probe, stored_previous(env, stack))
+    checks += compare(payload, stored_hashes(target, stack), probe, stored_previous(target, stack))
     own = [("secretsmanager:GetSecretValue", arn_of(stack, "sm", n)) for n in stack["secret_names"].values()]
     own += [
         ("ssm:GetParameter", arn_of(stack, "ssm", n))
@@ -205,7 +142,7 @@ def run_checks(env: str) -> tuple[str, list[Check]]:
         ("secretsmanager:GetSecretValue", arn_of(stack, "sm", probe["secret_id"])),
         ("ssm:GetParameter", arn_of(stack, "ssm", probe["parameter"])),
     ]
-    decisions = policy_decisions(env, stack, own + outside)
+    decisions = target.policy_decisions(stack, own + outside)
     for (action, arn), decision in zip(own, decisions[: len(own)]):
         checks.append(
             Check(f"policy allows {action} on {arn.split(':', 5)[5]}", decision == "allowed", decision.replace("_", " "))
@@ -232,22 +169,3 @@ def render(env: str, function: str, checks: list[Check], markdown: bool) -> str:
     lines += [f"  {mark[c.passed]}  {c.name:<{width}}  {c.detail}" for c in checks]
     lines += ["", f"smoke: {passed} of {len(checks)} checks passed"]
     return "\n".join(lines)
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--env", default=os.environ.get("ENV", "sandbox"), help="sandbox (default), dev or prod")
-    parser.add_argument("--markdown", help="also write the report as markdown to this file")
-    args = parser.parse_args()
-    env = check_env(args.env)
-    step(f"smoke test (ENV={env})")
-    function, checks = run_checks(env)
-    print(render(env, function, checks, markdown=False))
-    if args.markdown:
-        Path(args.markdown).write_text(render(env, function, checks, markdown=True))
-        say(f"markdown report: {args.markdown}")
-    return 0 if all(c.passed for c in checks) else 1
-
-
-if __name__ == "__main__":
-    run_main(main)

@@ -1,5 +1,4 @@
 region = "us-east-1"
-env    = "dev"
 app    = "demo"
 
 secrets = {

@@ -1,7 +1,11 @@
-# The prod root: the same stack as dev, in the production account, with its own state.
-# Credentials come from the usual AWS chain (AWS_PROFILE, SSO, environment); state lives
-# in S3 with native state locking, configured from backend.hcl (copy backend.hcl.example).
-# `make apply ENV=prod` and `make destroy ENV=prod` need CONFIRM=prod.
+# The real-AWS root, one for every AWS environment: the stack in your account.
+#
+# Each environment is a pair of files here: <env>.tfvars (what to deploy) and
+# <env>.backend.hcl (where its state lives; copy <env>.backend.hcl.example). `make ...
+# ENV=<env>` runs this root with that pair and a data directory of its own
+# (.terraform/<env>), so environments never share state. Credentials come from the usual
+# AWS chain (AWS_PROFILE, SSO, environment); state is in S3 with native locking.
+# `make apply ENV=prod` and every `make destroy` here need CONFIRM=<env>.
 
 terraform {
   required_version = ">= 1.11"
@@ -35,5 +39,5 @@ module "stack" {
   secure_parameters = var.secure_parameters
   package_path      = "${path.root}/../../../build/function.zip"
   architecture      = var.architecture
-  extension         = var.extension
+  extension         = { for k, v in var.extension : k => v if v != null }
 }

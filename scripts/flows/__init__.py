@@ -1,0 +1,1 @@
+"""Flows: what a make target does, step by step (deploy, destroy, smoke, rotate, values), for any target."""

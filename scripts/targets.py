@@ -1,0 +1,241 @@
+"""Where a command runs: the local sandbox or an AWS account.
+
+Everything that differs between the two lives here, behind one interface (`Target`):
+the AWS clients, the Terraform workspace (prepared once per command), invoking the
+function, a policy decision, rotating a secret, which names lie outside the function's
+paths, and which actions need a confirmation. The flows (scripts/flows/) ask the target
+and never look at the environment's name.
+
+Environments are files: `sandbox` (terraform/envs/sandbox, a local moto server) and one
+`<env>.tfvars` in terraform/envs/aws per AWS environment (dev, prod).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scripts import toolchain
+from scripts.common import ROOT, SANDBOX_DIR, UserError
+from scripts.terraform import Workspace, terraform_env
+
+ENVS_DIR = ROOT / "terraform" / "envs"
+AWS_ROOT = ENVS_DIR / "aws"
+SANDBOX = "sandbox"
+PROTECTED = ("prod",)  # apply needs CONFIRM=<env> here too, not only destroy
+
+
+def environments() -> tuple[str, ...]:
+    """The known environments: the sandbox, then one per terraform/envs/aws/<env>.tfvars."""
+    return (SANDBOX, *sorted(p.stem for p in AWS_ROOT.glob("*.tfvars")))
+
+
+@dataclass
+class Invocation:
+    """What one invocation of the deployed function returned."""
+
+    payload: Any
+    error: dict[str, Any] | None
+    detail: str
+
+
+class Target:
+    """The interface; see SandboxTarget and AwsTarget."""
+
+    env: str
+    demo_values = False  # fill empty secrets with random values after a deploy
+
+    def workspace(self) -> Workspace:
+        raise NotImplementedError
+
+    def client(self, service: str, region: str) -> Any:
+        raise NotImplementedError
+
+    def invoke(self, function: str, region: str, event: dict[str, Any]) -> Invocation:
+        raise NotImplementedError
+
+    def policy_decisions(self, stack: dict[str, Any], requests: list[tuple[str, str]]) -> list[str]:
+        """The role's decision ("allowed", "implicit_deny", "explicit_deny") for each (action, ARN)."""
+        raise NotImplementedError
+
+    def deny_probe(self) -> dict[str, str]:
+        """Names outside the function's paths that it must be refused."""
+        raise NotImplementedError
+
+    def rotate(self, stack: dict[str, Any], secret_id: str) -> str:
+        """Rotate one secret; return a line saying what happened."""
+        raise NotImplementedError
+
+    def confirm(self, action: str) -> None:
+        """Refuse `action` unless confirmed (CONFIRM=<env>) where the target needs it."""
+
+    @property
+    def usage_file(self) -> Path:
+        raise NotImplementedError
+
+
+class SandboxTarget(Target):
+    """The local sandbox: a moto server, the bridged Terraform copy, the local runner."""
+
+    env = SANDBOX
+    demo_values = True
+
+    def __init__(self, start: bool = False) -> None:
+        self._start = start  # start the sandbox when it is down (plan, destroy)
+
+    @functools.cached_property
+    def endpoint(self) -> str:
+        from scripts.sandbox import server
+
+        return server.up(server.configured_port()) if self._start else server.require_up()
+
+    @functools.cache  # noqa: B019 (one target per command: the copy is prepared once)
+    def workspace(self) -> Workspace:
+        from scripts.sandbox import bridge
+
+        root = bridge.prepare(self.endpoint, quiet=True)
+        SANDBOX_DIR.mkdir(exist_ok=True)
+        env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data", sandbox_endpoint=self.endpoint)
+        return Workspace(root, env, init_args=(f"-backend-config=path={SANDBOX_DIR / 'terraform.tfstate'}",))
+
+    def client(self, service: str, region: str) -> Any:
+        from scripts.sandbox import server
+
+        return server.client(self.endpoint, service, region)
+
+    def invoke(self, function: str, region: str, event: dict[str, Any]) -> Invocation:
+        from scripts.sandbox import runner
+
+        outcome = runner.invoke(function, event, endpoint=self.endpoint, region=region)
+        detail = (
+            f"{outcome.duration_ms:.0f} ms (init {outcome.init_ms:.0f} ms), "
+            f"{outcome.max_memory_mb} MB used; log {os.path.relpath(outcome.log_path)}"
+        )
+        return Invocation(outcome.payload, outcome.error, detail)
+
+    def policy_decisions(self, stack: dict[str, Any], requests: list[tuple[str, str]]) -> list[str]:
+        from scripts.iam import policy as iam_policy
+        from scripts.iam.roles import role_policies
+
+        policies = role_policies(self.client("iam", stack["region"]), stack["role_arn"])
+        return [iam_policy.evaluate(policies, action, arn) for action, arn in requests]
+
+    def deny_probe(self) -> dict[str, str]:
+        probe = self.workspace().output("deny_probe")
+        if probe is None:
+            raise UserError("nothing is deployed in the sandbox (no deny_probe output); run: make deploy")
+        return probe
+
+    def rotate(self, stack: dict[str, Any], secret_id: str) -> str:
+        from scripts.sandbox import rotate_secret, runner
+
+        def invoke_step(event: dict[str, Any]) -> tuple[dict[str, Any] | None, Path | None]:
+            outcome = runner.invoke(stack["rotation_function_name"], event, endpoint=self.endpoint, region=stack["region"])
+            return outcome.error, outcome.log_path
+
+        client = self.client("secretsmanager", stack["region"])
+        version = rotate_secret.rotate_secret(client, invoke_step, secret_id)
+        return f"{secret_id}: rotated, AWSCURRENT is now version {version} (the old one is AWSPREVIOUS)"
+
+    @property
+    def usage_file(self) -> Path:
+        return ENVS_DIR / SANDBOX / "usage.toml"
+
+
+class AwsTarget(Target):
+    """An AWS account: your credentials, terraform/envs/aws with <env>.tfvars and <env>.backend.hcl."""
+
+    def __init__(self, env: str) -> None:
+        self.env = env
+
+    @functools.cache  # noqa: B019 (one target per command)
+    def workspace(self) -> Workspace:
+        self.account()  # no credentials: say so before Terraform does, in one line
+        backend = AWS_ROOT / f"{self.env}.backend.hcl"
+        if not backend.is_file():
+            raise UserError(
+                f"{backend.relative_to(ROOT)} is missing: copy {backend.name}.example next to it and fill in "
+                "your state bucket, then retry"
+            )
+        env = terraform_env(None, AWS_ROOT / ".terraform" / self.env, env=self.env)
+        var_file = AWS_ROOT / f"{self.env}.tfvars"
+        return Workspace(AWS_ROOT, env, init_args=(f"-backend-config={backend}",), plan_args=(f"-var-file={var_file}",))
+
+    @functools.cache  # noqa: B019
+    def account(self) -> str:
+        """The AWS account the credentials reach, or a UserError that says how to get credentials."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return self.client("sts", os.environ.get("AWS_REGION", "us-east-1")).get_caller_identity()["Account"]
+        except (BotoCoreError, ClientError) as exc:
+            raise UserError(
+                f"no working AWS credentials for ENV={self.env} ({type(exc).__name__}); "
+                "set AWS_PROFILE (or run aws sso login / aws configure), then retry"
+            ) from None
+
+    def client(self, service: str, region: str) -> Any:
+        import boto3
+
+        try:
+            return boto3.client(service, region_name=region)
+        except Exception as exc:  # botocore raises several unrelated types for bad profiles
+            raise UserError(f"cannot make an AWS client for ENV={self.env} ({exc}); check AWS_PROFILE / aws configure") from None
+
+    def invoke(self, function: str, region: str, event: dict[str, Any]) -> Invocation:
+        from botocore.exceptions import ClientError
+
+        try:
+            response = self.client("lambda", region).invoke(
+                FunctionName=function, Payload=json.dumps(event).encode(), LogType="None"
+            )
+        except ClientError as exc:
+            raise UserError(
+                f"cannot invoke {function} ({exc.response['Error']['Code']}); deploy it first: make deploy ENV={self.env}"
+            ) from None
+        payload = json.loads(response["Payload"].read() or b"null")
+        if response.get("FunctionError"):
+            return Invocation(None, payload, "lambda:Invoke")
+        return Invocation(payload, None, "lambda:Invoke")
+
+    def policy_decisions(self, stack: dict[str, Any], requests: list[tuple[str, str]]) -> list[str]:
+        iam = self.client("iam", stack["region"])
+        decisions = []
+        for action, arn in requests:
+            result = iam.simulate_principal_policy(PolicySourceArn=stack["role_arn"], ActionNames=[action], ResourceArns=[arn])
+            decision = result["EvaluationResults"][0]["EvalDecision"]
+            decisions.append({"allowed": "allowed", "explicitDeny": "explicit_deny"}.get(decision, "implicit_deny"))
+        return decisions
+
+    def deny_probe(self) -> dict[str, str]:
+        return {
+            "secret_id": os.environ.get("SMOKE_DENY_SECRET", f"/{self.env}/smoke-probe/secrets/outside"),
+            "parameter": os.environ.get("SMOKE_DENY_PARAMETER", f"/{self.env}/smoke-probe/config/outside"),
+        }
+
+    def rotate(self, stack: dict[str, Any], secret_id: str) -> str:
+        from scripts import rotation_status
+
+        return rotation_status.rotate(self.client("secretsmanager", stack["region"]), secret_id)
+
+    def confirm(self, action: str) -> None:
+        if (action == "destroy" or self.env in PROTECTED) and os.environ.get("CONFIRM") != self.env:
+            raise UserError(
+                f"{action} on ENV={self.env} needs an explicit confirmation: make {action} ENV={self.env} CONFIRM={self.env}"
+            )
+
+    @property
+    def usage_file(self) -> Path:
+        return AWS_ROOT / f"{self.env}.usage.toml"
+
+
+def target_for(env: str, *, start: bool = False) -> Target:
+    """The target of a known environment (start: bring the sandbox up if it is down), or a UserError."""
+    known = environments()
+    if env not in known:
+        raise UserError(f"unknown ENV '{env}': use one of {', '.join(known)} (e.g. make deploy ENV={SANDBOX})")
+    return SandboxTarget(start=start) if env == SANDBOX else AwsTarget(env)

@@ -1,0 +1,65 @@
+"""scripts/targets.py and scripts/common.py: environments, confirmations, error lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scripts import targets
+from scripts.common import UserError, first_error
+
+
+def test_first_error_reads_terraform_diagnostics() -> None:
+    """The boxed diagnostic becomes 'Error: summary detail', without source lines."""
+    output = (
+        'Planning...\n╷\n│ Error: Unsupported argument\n│ \n│   on main.tf line 31, in provider "aws":\n'
+        '│   31:     logs = var.x\n│ \n│ An argument named "logs" is not expected here.\n╵\n'
+    )
+    assert first_error(output) == 'Error: Unsupported argument An argument named "logs" is not expected here.'
+    assert first_error("just a line\nlast words\n") == "last words"
+
+
+def test_environments_are_the_sandbox_and_one_per_tfvars_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An AWS environment exists because its <env>.tfvars does: adding a file adds the environment."""
+    assert targets.environments() == ("sandbox", "dev", "prod")
+    monkeypatch.setattr(targets, "AWS_ROOT", tmp_path)
+    (tmp_path / "staging.tfvars").write_text("")
+    assert targets.environments() == ("sandbox", "staging")
+
+
+def test_unknown_env_names_the_known_ones() -> None:
+    """ENV is checked against the known environments with the corrected command."""
+    assert isinstance(targets.target_for("dev"), targets.AwsTarget)
+    assert isinstance(targets.target_for("sandbox"), targets.SandboxTarget)
+    with pytest.raises(UserError, match="use one of sandbox, dev, prod"):
+        targets.target_for("prod-typo")
+
+
+def test_prod_apply_and_every_aws_destroy_need_confirmation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """apply on prod, and destroy anywhere on AWS, stop without CONFIRM=<env> and say the command."""
+    monkeypatch.delenv("CONFIRM", raising=False)
+    prod, dev = targets.AwsTarget("prod"), targets.AwsTarget("dev")
+    with pytest.raises(UserError, match="make apply ENV=prod CONFIRM=prod"):
+        prod.confirm("apply")
+    with pytest.raises(UserError, match="make destroy ENV=dev CONFIRM=dev"):
+        dev.confirm("destroy")
+    dev.confirm("apply")
+    targets.SandboxTarget().confirm("destroy")
+    monkeypatch.setenv("CONFIRM", "dev")
+    with pytest.raises(UserError):
+        prod.confirm("apply")
+    monkeypatch.setenv("CONFIRM", "prod")
+    prod.confirm("apply")
+    prod.confirm("destroy")
+
+
+def test_aws_target_without_credentials_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No credentials: the one line names the cause and the fix, before Terraform runs."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(UserError, match="no working AWS credentials for ENV=dev .*AWS_PROFILE"):
+        targets.AwsTarget("dev").workspace()

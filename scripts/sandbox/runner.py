@@ -20,6 +20,7 @@ START/END/REPORT lines.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import queue
@@ -31,16 +32,17 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from scripts.common import SANDBOX_DIR, UserError, run_main, say
+from scripts.common import ROOT, SANDBOX_DIR, UserError, run_main, say
 from scripts.package import FUNCTION_ZIP, LAYER_ZIP, lambda_hash
-from scripts.sandbox import server
+from scripts.sandbox import isolation, server
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 LOG_DIR = SANDBOX_DIR / "logs"
@@ -226,10 +228,78 @@ def invoke(
     code: Path = FUNCTION_ZIP,
     layer_artifacts: list[Path] | None = None,
 ) -> Invocation:
-    """Run the deployed function once with `event`."""
+    """Run the deployed function once with `event`, in a network namespace of its own where the
+    machine allows it (scripts/sandbox/isolation.py), else on the host's loopback."""
+    layers = [LAYER_ZIP] if layer_artifacts is None else layer_artifacts
+    request = {"function": function_name, "event": event, "endpoint": endpoint, "region": region}
+    request |= {"code": str(code), "layers": [str(p) for p in layers]}
+    if not isolation.available():
+        return _invoke_here(**request, isolated=False)
+    url = urllib.parse.urlsplit(endpoint)
+    with tempfile.TemporaryDirectory(prefix="lambda-ns-") as tmp:
+        request_file, result_file = Path(tmp) / "request.json", Path(tmp) / "result.json"
+        request["socket"] = str(Path(tmp) / "sandbox.sock")
+        request_file.write_text(json.dumps(request))
+        with isolation.unix_to_tcp(Path(request["socket"]), url.hostname or "127.0.0.1", url.port or 80):
+            inside = subprocess.run(
+                isolation.command([sys.executable, "-m", "scripts.sandbox.runner", "--inside", str(request_file)]),
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+            )
+        if not result_file.is_file():
+            if not server.healthy(url.port or 80):
+                raise UserError(f"the sandbox at {endpoint} stopped during the invocation; start it again: make deploy")
+            lines = (inside.stderr or "no output").strip().splitlines()
+            raise UserError(f"the isolated invocation of {function_name} failed ({lines[-1]}); see {LOG_DIR}")
+        answer = json.loads(result_file.read_text())
+    if "user_error" in answer:
+        raise UserError(answer["user_error"])
+    return Invocation(**{**answer, "log_path": Path(answer["log_path"]) if answer.get("log_path") else None})
+
+
+def _inside(request_file: Path) -> int:
+    """The namespace's side of invoke(): loopback up, the relay to the sandbox, the invocation, its result."""
+    request = json.loads(request_file.read_text())
+    result_file = request_file.with_name("result.json")
+    isolation.loopback_up()
+    listener = isolation.tcp_to_unix(urllib.parse.urlsplit(request["endpoint"]).port or 80, Path(request.pop("socket")))
+    try:
+        result = _invoke_here(**request, isolated=True)
+        answer = {**asdict(result), "log_path": str(result.log_path) if result.log_path else None}
+    except UserError as exc:
+        answer = {"user_error": str(exc)}
+    finally:
+        listener.close()
+    result_file.write_text(json.dumps(answer))
+    return 0
+
+
+def _invoke_here(
+    function: str, event: Any, endpoint: str, region: str, code: str, layers: list[str], isolated: bool
+) -> Invocation:
+    """Run the deployed function once, in this process's network namespace."""
     client = server.client(endpoint, "lambda", region)
-    config = deployed_function(client, function_name)
-    code, layers = artifacts_for(client, config, code, [LAYER_ZIP] if layer_artifacts is None else layer_artifacts)
+    config = deployed_function(client, function)
+    port = int(config.get("Environment", {}).get("Variables", {}).get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", 2773))
+    with contextlib.nullcontext() if isolated else isolation.port_lock(port):
+        return _run(client, config, event, endpoint, region, Path(code), [Path(p) for p in layers], isolated)
+
+
+def _run(
+    client: Any,
+    config: dict[str, Any],
+    event: Any,
+    endpoint: str,
+    region: str,
+    code: Path,
+    layer_artifacts: list[Path],
+    isolated: bool,
+) -> Invocation:
+    """One invocation of the function described by `config` (the INIT, INVOKE and SHUTDOWN phases)."""
+    function_name = config["FunctionName"]
+    code, layers = artifacts_for(client, config, code, layer_artifacts)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     log_path = LOG_DIR / f"{function_name}.log"
     request_id = str(uuid.uuid4())
@@ -251,7 +321,8 @@ def invoke(
             if extensions_dir.is_dir()
             else []
         )
-        log.write(f"START RequestId: {request_id} Version: $LATEST\n")
+        network = "its own network namespace" if isolated else "the host's loopback (no user namespaces here)"
+        log.write(f"START RequestId: {request_id} Version: $LATEST (sandbox: {network})\n")
         log.flush()
         processes = [
             subprocess.Popen([str(p)], env=env, cwd=opt, stdout=log, stderr=log, stdin=subprocess.DEVNULL) for p in executables
@@ -351,6 +422,8 @@ def invoke(
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--inside"]:  # invoke()'s own re-entry inside the namespace
+        return _inside(Path(sys.argv[2]))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("function", help="name of the deployed function")
     parser.add_argument("--event", default="{}", help="the event, as JSON (default {})")

@@ -39,7 +39,7 @@ variable "secrets" {
   default     = {}
 
   validation {
-    condition     = alltrue([for key in keys(var.secrets) : can(regex("^[a-z][a-z0-9_-]*/[A-Za-z0-9_.+=@-]+$", key)) && !contains([".", ".."], split("/", key)[1])])
+    condition     = alltrue([for key in keys(var.secrets) : can(regex("^[a-z][a-z0-9_-]*/[A-Za-z0-9_.+=@-]+$", key)) && !contains([".", ".."], try(split("/", key)[1], ""))])
     error_message = "Each secrets key must be \"<scope>/<name>\" (one slash, no leading slash, name not . or ..; + = @ also allowed), e.g. \"secrets/stripe_api_key\"."
   }
 }
@@ -54,7 +54,7 @@ variable "parameters" {
   default     = {}
 
   validation {
-    condition     = alltrue([for key in keys(var.parameters) : can(regex("^[a-z][a-z0-9_-]*/[A-Za-z0-9_.-]+$", key)) && !contains([".", ".."], split("/", key)[1])])
+    condition     = alltrue([for key in keys(var.parameters) : can(regex("^[a-z][a-z0-9_-]*/[A-Za-z0-9_.-]+$", key)) && !contains([".", ".."], try(split("/", key)[1], ""))])
     error_message = "Each parameters key must be \"<scope>/<name>\" (one slash, no leading slash, name not . or ..), e.g. \"config/api_base_url\"."
   }
 }
@@ -67,7 +67,7 @@ variable "secure_parameters" {
   default     = {}
 
   validation {
-    condition     = alltrue([for key in keys(var.secure_parameters) : can(regex("^[a-z][a-z0-9_-]*/[A-Za-z0-9_.-]+$", key)) && !contains([".", ".."], split("/", key)[1])])
+    condition     = alltrue([for key in keys(var.secure_parameters) : can(regex("^[a-z][a-z0-9_-]*/[A-Za-z0-9_.-]+$", key)) && !contains([".", ".."], try(split("/", key)[1], ""))])
     error_message = "Each secure_parameters key must be \"<scope>/<name>\" (one slash, no leading slash, name not . or ..), e.g. \"secrets/db_password\"."
   }
 

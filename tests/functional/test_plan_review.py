@@ -65,7 +65,7 @@ def reviews(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, plan
         bridge.prepare(endpoint, quiet=True)
         root = bridge.TARGET / "fixtures" / "plan_review"
         shutil.copytree(ROOT / "tests/fixtures/plan_review", root)
-        (root / "sandbox_override.tf").write_text(bridge.TEST_PROVIDER.format(endpoint=endpoint))
+        (root / "sandbox_override.tf").write_text(bridge.sandbox_provider(endpoint, "us-east-1"))
         env = {
             **os.environ,
             "TF_CLI_CONFIG_FILE": str(toolchain.CLI_CONFIG),

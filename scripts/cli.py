@@ -24,7 +24,7 @@ import json
 import os
 from pathlib import Path
 
-from scripts.common import run_main, say, step
+from scripts.common import UserError, run_main, say, step
 from scripts.flows import deploy, rotate, smoke, values
 from scripts.targets import Target, target_for
 
@@ -46,7 +46,19 @@ def main() -> int:
     args = parser.parse_args()
     target = target_for(args.env, start=args.command in STARTS_SANDBOX)
     if args.command == "check-env":
-        return 0
+        return 0  # before setup: nothing below (boto3) is imported yet
+    from botocore.exceptions import ClientError
+
+    try:
+        return _run(args, target)
+    except ClientError as exc:  # a refusal the flows did not expect: one line, and what usually causes it
+        error = exc.response.get("Error", {})
+        raise UserError(
+            f"{exc.operation_name} was refused ({error.get('Code')}: {error.get('Message')}); {target.refusal_hint}"
+        ) from None
+
+
+def _run(args: argparse.Namespace, target: Target) -> int:
     if args.command == "plan":
         changes = deploy.plan(target).total
         return 2 if args.detailed_exitcode and changes else 0

@@ -48,6 +48,7 @@ class Target:
 
     env: str
     demo_values = False  # fill empty secrets with random values after a deploy
+    refusal_hint = ""  # what usually causes an unexpected refusal from the services
 
     def workspace(self) -> Workspace:
         raise NotImplementedError
@@ -83,6 +84,7 @@ class SandboxTarget(Target):
 
     env = SANDBOX
     demo_values = True
+    refusal_hint = "the sandbox forgets everything when it restarts: make deploy re-creates what the state lists"
 
     def __init__(self, start: bool = False) -> None:
         self._start = start  # start the sandbox when it is down (plan, destroy)
@@ -151,6 +153,7 @@ class AwsTarget(Target):
 
     def __init__(self, env: str) -> None:
         self.env = env
+        self.refusal_hint = f"check that ENV={env} is deployed (make deploy ENV={env}) and what your credentials may do"
 
     @functools.cache  # noqa: B019 (one target per command)
     def workspace(self) -> Workspace:

@@ -1,9 +1,10 @@
 """Start, stop and check the local AWS sandbox: a real `moto_server` on 127.0.0.1.
 
-    python -m scripts.sandbox.server up|down|status [--port N]
+    python -m scripts.sandbox.server up|down|status|endpoint     (port: SANDBOX_PORT)
 
-State lives in .sandbox/: moto.pid, moto.port, moto.log. `up` is a no-op when the
-sandbox already answers on the same port. moto keeps everything in memory, so `down`
+State lives in .sandbox/: moto.pid (the server's pid, start time and port: `down` signals
+only a process that is still that server) and moto.log. `up` is a no-op when the sandbox
+already answers on the same port. moto keeps everything in memory, so `down`
 forgets all resources (the sandbox's Terraform state is then stale: the next plan
 re-creates them, which is what `make deploy` does).
 """
@@ -29,7 +30,6 @@ from scripts.common import SANDBOX_DIR, UserError, run_main, say
 DEFAULT_PORT = 4599
 HOST = "127.0.0.1"
 PID_FILE = SANDBOX_DIR / "moto.pid"
-PORT_FILE = SANDBOX_DIR / "moto.port"
 LOG_FILE = SANDBOX_DIR / "moto.log"
 START_TIMEOUT = 30.0
 
@@ -72,24 +72,73 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
-def read_pid() -> int | None:
-    """The pid in the pid file if that process is alive."""
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (/proc/<pid>/stat field 22), or None."""
     try:
-        pid = int(PID_FILE.read_text())
-        os.kill(pid, 0)
-        return pid
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def _ours(record: dict[str, Any]) -> bool:
+    """True if the recorded process is still the moto server we started (same pid, start time and command)."""
+    pid = record.get("pid")
+    return (
+        isinstance(pid, int)
+        and _start_time(pid) == record.get("start_time")
+        and "moto_server" in _command_line(pid)
+        and f"-p {record.get('port')}" in _command_line(pid)
+    )
+
+
+def _record() -> dict[str, Any] | None:
+    try:
+        return json.loads(PID_FILE.read_text())
     except (OSError, ValueError):
         return None
+
+
+def read_pid() -> int | None:
+    """The pid of the moto server we started, if it still runs (a reused pid is not ours)."""
+    record = _record()
+    return record["pid"] if record and _ours(record) else None
 
 
 def running_port() -> int | None:
     """The port of the sandbox we started, if it is still alive."""
-    if read_pid() is None:
-        return None
-    try:
-        return int(PORT_FILE.read_text())
-    except (OSError, ValueError):
-        return None
+    record = _record()
+    return record["port"] if record and _ours(record) else None
+
+
+def listener(port: int) -> str:
+    """Who listens on 127.0.0.1:port: 'pid N (command)', or '' when it cannot be told (another user's)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                inodes.add(fields[9])
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
+        try:
+            for fd in fd_dir.iterdir():
+                if os.readlink(fd).removeprefix("socket:[").rstrip("]") in inodes:
+                    pid = int(fd_dir.parent.name)
+                    return f"pid {pid} ({_command_line(pid)[:80]})"
+        except OSError:
+            continue
+    return ""
 
 
 def configure(port: int) -> None:
@@ -117,9 +166,10 @@ def up(port: int) -> str:
             say(f"sandbox already up at {endpoint(port)}")
             return endpoint(port)
     if port_in_use(port):
+        holder = listener(port)
         raise UserError(
-            f"port {port} is taken by another program; pick a free one: make deploy SANDBOX_PORT=<port> "
-            f"(or stop what listens there: ss -ltnp 'sport = :{port}')"
+            f"port {port} is taken by another program{f' ({holder})' if holder else ''}; "
+            f"pick a free one: make deploy SANDBOX_PORT=<port>"
         )
     server = shutil.which("moto_server", path=str(Path(sys.executable).parent))
     if server is None:
@@ -133,8 +183,7 @@ def up(port: int) -> str:
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # survives the make process that started it
         )
-    PID_FILE.write_text(str(process.pid))
-    PORT_FILE.write_text(str(port))
+    PID_FILE.write_text(json.dumps({"pid": process.pid, "start_time": _start_time(process.pid), "port": port}))
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -149,21 +198,25 @@ def up(port: int) -> str:
 
 
 def down() -> None:
-    """Stop the sandbox if we started it."""
-    pid = read_pid()
-    if pid is None:
+    """Stop the moto server this sandbox started, and nothing else."""
+    record = _record()
+    if record is None:
         say("sandbox is not running")
+    elif not _ours(record):
+        now = _command_line(record.get("pid", 0)) if isinstance(record.get("pid"), int) else ""
+        detail = f"pid {record.get('pid')} is now: {now[:80]}" if now else f"pid {record.get('pid')} has exited"
+        say(f"sandbox is not running: its pid file was stale ({detail}); removed it, stopped nothing")
     else:
-        os.killpg(pid, signal.SIGTERM)
+        pid = record["pid"]
+        os.killpg(pid, signal.SIGTERM)  # its own session (start_new_session): the server and its children
         for _ in range(50):
-            if read_pid() is None:
+            if not _ours(record):
                 break
             time.sleep(0.1)
         else:
             os.killpg(pid, signal.SIGKILL)
         say(f"sandbox stopped (pid {pid}); its resources are gone")
     PID_FILE.unlink(missing_ok=True)
-    PORT_FILE.unlink(missing_ok=True)
 
 
 def require_up() -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,7 +18,6 @@ from tests.conftest import free_port
 def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(server, "SANDBOX_DIR", tmp_path)
     monkeypatch.setattr(server, "PID_FILE", tmp_path / "moto.pid")
-    monkeypatch.setattr(server, "PORT_FILE", tmp_path / "moto.port")
     monkeypatch.setattr(server, "LOG_FILE", tmp_path / "moto.log")
     return tmp_path
 
@@ -59,3 +60,31 @@ def test_bad_port_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SANDBOX_PORT", "80x")
     with pytest.raises(UserError, match="SANDBOX_PORT=80x"):
         server.configured_port()
+
+
+def test_down_never_signals_a_process_that_is_not_our_server(files: Path) -> None:
+    """A stale pid file naming a live, unrelated process: down says so, and the process lives on."""
+    other = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        (files / "moto.pid").write_text(json.dumps({"pid": other.pid, "start_time": server._start_time(other.pid), "port": 4599}))
+        assert server.read_pid() is None and server.running_port() is None
+        server.down()
+        assert other.poll() is None, "an unrelated process was signalled"
+        assert not (files / "moto.pid").exists()
+        # The same pid with another start time (a reused pid) is not ours either.
+        (files / "moto.pid").write_text(json.dumps({"pid": other.pid, "start_time": "1", "port": 4599}))
+        server.down()
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_taken_port_names_the_program_holding_it(files: Path) -> None:
+    """The one line says which process listens there, so the user knows what to stop."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        with pytest.raises(UserError, match=rf"port {port} is taken by another program \(pid \d+ "):
+            server.up(port)

@@ -7,6 +7,7 @@ exit status 2, via `run_main`. Anything else is a bug and keeps its traceback.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -87,21 +88,20 @@ def run(
 
 
 def first_error(output: str | None) -> str:
-    """The first error line of a command's output (Terraform's boxed diagnostics included)."""
-    lines = [line.strip("│╷╵ \t") for line in (output or "").splitlines()]
-    errors = [line for line in lines if line.startswith("Error")]
-    if errors:
-        index = lines.index(errors[0])
+    """The first error of a command's output, as one line: Terraform's summary and its detail.
+
+    Terraform writes a diagnostic as the summary ("Error: ..."), the source lines and values
+    involved (indented), then the detail paragraph (not indented); boxes (│ ╷ ╵) in colour mode.
+    """
+    lines = [re.sub(r"^[│╷╵] ?", "", line.rstrip()) for line in (output or "").splitlines()]
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("Error")), None)
+    if start is not None:
         detail = next(
-            (
-                line
-                for line in lines[index + 1 :]
-                if line and not line.startswith(("on ", "with ", "(", "├", "│")) and not line[:1].isdigit()
-            ),
+            (line for line in lines[start + 1 :] if line and not line[0].isspace() and not line.startswith(("├", "Error"))),
             "",
         )
-        return f"{errors[0]} {detail}".strip()
-    tail = [line for line in lines if line]
+        return f"{lines[start].strip()} {detail.strip()}".strip()
+    tail = [line.strip() for line in lines if line.strip()]
     return tail[-1] if tail else "no output"
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,14 @@ ENVS_DIR = ROOT / "terraform" / "envs"
 AWS_ROOT = ENVS_DIR / "aws"
 SANDBOX = "sandbox"
 PROTECTED = ("prod",)  # apply needs CONFIRM=<env> here too, not only destroy
+
+
+def _env_not_set_in(tfvars: Path, env: str) -> None:
+    """The environment is the file's (or the root's) name: a tfvars file that sets `env` is refused."""
+    if tfvars.is_file() and re.search(r"^\s*env\s*=", tfvars.read_text(), flags=re.MULTILINE):
+        raise UserError(
+            f"{tfvars.relative_to(ROOT)} sets env, but the environment is ENV={env} by its file: remove it from the file"
+        )
 
 
 def environments() -> tuple[str, ...]:
@@ -49,6 +58,8 @@ class Target:
     env: str
     demo_values = False  # fill empty secrets with random values after a deploy
     refusal_hint = ""  # what usually causes an unexpected refusal from the services
+    config_hint = ""  # where the user's configuration lives
+    adopts_orphans = False  # make deploy imports what an interrupted apply left behind
 
     def workspace(self) -> Workspace:
         raise NotImplementedError
@@ -74,6 +85,19 @@ class Target:
     def confirm(self, action: str) -> None:
         """Refuse `action` unless confirmed (CONFIRM=<env>) where the target needs it."""
 
+    def arn_of(self, kind: str, values: dict[str, Any]) -> str | None:
+        """The ARN of an existing resource that Terraform imports by ARN, found by its planned name."""
+        region = values.get("region") or os.environ.get("AWS_REGION", "us-east-1")
+        try:
+            if kind == "aws_secretsmanager_secret":
+                return self.client("secretsmanager", region).describe_secret(SecretId=values["name"])["ARN"]
+            if kind == "aws_lambda_layer_version":
+                versions = self.client("lambda", region).list_layer_versions(LayerName=values["layer_name"])
+                return max(versions["LayerVersions"], key=lambda v: v["Version"])["LayerVersionArn"]
+        except Exception:  # noqa: BLE001 (not found, or not allowed: then it cannot be adopted)
+            return None
+        return None
+
     @property
     def usage_file(self) -> Path:
         raise NotImplementedError
@@ -84,6 +108,7 @@ class SandboxTarget(Target):
 
     env = SANDBOX
     demo_values = True
+    adopts_orphans = True
     refusal_hint = "the sandbox forgets everything when it restarts: make deploy re-creates what the state lists"
 
     def __init__(self, start: bool = False) -> None:
@@ -99,6 +124,7 @@ class SandboxTarget(Target):
     def workspace(self) -> Workspace:
         from scripts.sandbox import bridge
 
+        _env_not_set_in(ENVS_DIR / SANDBOX / "terraform.tfvars", SANDBOX)
         root = bridge.prepare(self.endpoint, quiet=True)
         SANDBOX_DIR.mkdir(exist_ok=True)
         env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data", sandbox_endpoint=self.endpoint)
@@ -147,6 +173,8 @@ class SandboxTarget(Target):
     def usage_file(self) -> Path:
         return ENVS_DIR / SANDBOX / "usage.toml"
 
+    config_hint = "terraform/envs/sandbox/terraform.tfvars (or the module it names)"
+
 
 class AwsTarget(Target):
     """An AWS account: your credentials, terraform/envs/aws with <env>.tfvars and <env>.backend.hcl."""
@@ -157,6 +185,7 @@ class AwsTarget(Target):
 
     @functools.cache  # noqa: B019 (one target per command)
     def workspace(self) -> Workspace:
+        _env_not_set_in(AWS_ROOT / f"{self.env}.tfvars", self.env)
         self.account()  # no credentials: say so before Terraform does, in one line
         backend = AWS_ROOT / f"{self.env}.backend.hcl"
         if not backend.is_file():
@@ -234,6 +263,10 @@ class AwsTarget(Target):
     @property
     def usage_file(self) -> Path:
         return AWS_ROOT / f"{self.env}.usage.toml"
+
+    @property
+    def config_hint(self) -> str:
+        return f"terraform/envs/aws/{self.env}.tfvars (or the module it names)"
 
 
 def target_for(env: str, *, start: bool = False) -> Target:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts import toolchain
-from scripts.common import run
+from scripts.common import first_error, run
 
 # The environment every Terraform call gets, on top of the caller's.
 BASE_ENV = {"CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
@@ -77,9 +77,10 @@ class Workspace:
         stamp.write_text(self._init_key())  # init may have written the lock file
         return True
 
-    def plan(self, out: Path, *extra: str) -> None:
-        """terraform plan, saved to `out` (created 0600: a plan holds sensitive values in clear)."""
-        self.run("plan", "-input=false", "-no-color", f"-out={out}", *self.plan_args, *extra, capture=True)
+    def plan(self, out: Path, *extra: str) -> str | None:
+        """terraform plan, saved to `out` (0600 under the commands' umask); None, or the first error as one line."""
+        result = self.run("plan", "-input=false", "-no-color", f"-out={out}", *self.plan_args, *extra, capture=True, check=False)
+        return first_error(result.stdout + result.stderr) if result.returncode else None
 
     def show_json(self, plan: Path) -> str:
         return self.run("show", "-json", str(plan), capture=True, echo=False).stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -10,9 +11,12 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from scripts.common import copy_repository
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY_PREFIX = "CANARY-"
@@ -47,6 +51,46 @@ def start_moto(log: Path) -> tuple[subprocess.Popen[bytes], str]:
     return process, endpoint
 
 
+@dataclass
+class Checkout:
+    path: Path
+    env: dict[str, str]
+    transcript: list[str] = field(default_factory=list)  # every make output, for the canary search
+
+    @classmethod
+    def fresh(cls, target: Path) -> Checkout:
+        """A copy of this repository's files at `target`, as on a fresh machine, with its own SANDBOX_PORT."""
+        copy_repository(target)
+        # As on a fresh machine: no terraform on PATH, so setup must fall back to the bundled one.
+        path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "terraform").exists())
+        env = {**os.environ, "PATH": path, "SANDBOX_PORT": str(free_port()), "NO_COLOR": "1"}
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
+        for name in ("ENV", "MAKEFLAGS", "NAME", "FILE", "CONFIRM"):
+            env.pop(name, None)
+        return cls(target, env)
+
+    def make(
+        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: int = 300
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            ["make", "--no-print-directory", *args],
+            cwd=self.path,
+            env={**self.env, **(env or {})},
+            input=stdin if stdin is not None else "",
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        self.transcript.append(result.stdout + result.stderr)
+        return result
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    return output
+
+
 @contextmanager
 def moto_server(log: Path) -> Iterator[str]:
     """A moto server for the duration of a `with` block; yields its URL."""
@@ -77,8 +121,8 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Markers that mean what they say: tests under tests/functional are `functional`, under tests/e2e `e2e`."""
+    """Markers that mean what they say: a test under tests/<kind>/ (functional, e2e, reliability) is marked <kind>."""
     for item in items:
         parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
-        if parts[0] in ("functional", "e2e"):
+        if parts[0] in ("functional", "e2e", "reliability"):
             item.add_marker(parts[0])

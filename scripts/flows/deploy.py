@@ -8,6 +8,7 @@ its JSON, applied or not. A plan that fails leaves no plan, JSON or review behin
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -56,7 +57,9 @@ def plan(target: Target, name: str | None = None) -> Any:
     files = plan_files(name)
     _discard(name)  # a failed plan must not leave an older plan or review to be trusted
     try:
-        workspace.plan(files["plan"])
+        error = workspace.plan(files["plan"])
+        if error:
+            raise UserError(f"plan for ENV={target.env} failed: {error}; fix it in {target.config_hint}, then plan again")
         files["json"].write_text(workspace.show_json(files["plan"]))
         result = plan_review.write_review(
             files["json"], target.env, usage_file=target.usage_file, scan=True, repo_root=workspace.root.parent.parent
@@ -69,6 +72,54 @@ def plan(target: Target, name: str | None = None) -> Any:
     return result
 
 
+class Orphaned(UserError):
+    """Resources exist that the state does not record (left by an interrupted apply)."""
+
+    def __init__(self, message: str, found: list[tuple[str, str]]) -> None:
+        super().__init__(message)
+        self.found = found  # (address, import id)
+
+
+# How each resource type is named for `terraform import`, from its planned values. Types whose
+# id is an ARN are looked up by name in the target (`arn_of`).
+IMPORT_IDS = {
+    "aws_lambda_function": lambda v: v["function_name"],
+    "aws_iam_role": lambda v: v["name"],
+    "aws_iam_role_policy": lambda v: f"{v['role']}:{v['name']}",
+    "aws_cloudwatch_log_group": lambda v: v["name"],
+    "aws_ssm_parameter": lambda v: v["name"],
+    "aws_lambda_permission": lambda v: f"{v['function_name']}/{v['statement_id']}",
+}
+EXISTS = ("already exist", "AlreadyExists", "ResourceExistsException", "ResourceConflictException")
+
+
+def orphans(output: str, plan: dict[str, Any], arn_of: Any) -> list[tuple[str, str]]:
+    """(address, import id) of each resource an apply could not create because it already exists."""
+    planned = {c["address"]: (c["type"], c["change"].get("after") or {}) for c in plan.get("resource_changes", [])}
+    region = plan.get("variables", {}).get("region", {}).get("value")
+    found = []
+    lines = [line.strip("│╷╵ \t") for line in output.splitlines()]
+    starts = [i for i, line in enumerate(lines) if line.startswith("Error:")]
+    for start, end in zip(starts, [*starts[1:], len(lines)]):
+        error = lines[start]
+        address = next((line[5:].rstrip(",") for line in lines[start:end] if line.startswith("with ")), "")
+        if address in planned and any(word in error for word in EXISTS):
+            kind, values = planned[address]
+            if kind in IMPORT_IDS:
+                found.append((address, IMPORT_IDS[kind](values)))
+            elif (arn := arn_of(kind, {"region": region, **values})) is not None:
+                found.append((address, arn))
+    return found
+
+
+def adopt(target: Target, found: list[tuple[str, str]]) -> None:
+    """Import what an interrupted apply left behind, so the next apply converges."""
+    workspace = target.workspace()
+    for address, identifier in found:
+        workspace.run("import", "-input=false", "-no-color", *workspace.plan_args, address, identifier, capture=True)
+        say(f"adopted {address} ({identifier}): it existed but the state did not record it")
+
+
 def apply(target: Target) -> None:
     """Apply the saved plan, nothing else."""
     files = plan_files(target.env)
@@ -78,12 +129,25 @@ def apply(target: Target) -> None:
         )
     target.confirm("apply")
     step(f"terraform apply of the saved plan (ENV={target.env})")
-    result = target.workspace().run(
-        "apply", "-input=false", "-no-color", str(files["plan"]), show=_progress, check=False, echo=False
-    )
+    workspace = target.workspace()
+    plan = json.loads(files["json"].read_text()) if files["json"].is_file() else {}
+    result = workspace.run("apply", "-input=false", "-no-color", str(files["plan"]), show=_progress, check=False, echo=False)
     _discard(target.env, "plan", "json")  # applied or not, a saved plan is good for one apply only
     if result.returncode != 0:
-        cause = first_error(result.stdout)
+        found = orphans(result.stdout, plan, target.arn_of)
+        if found:
+            commands = "; ".join(
+                f"terraform -chdir={workspace.root.relative_to(ROOT)} import {' '.join(workspace.plan_args)} '{a}' '{i}'".replace(
+                    "  ", " "
+                )
+                for a, i in found
+            )
+            raise Orphaned(
+                f"apply for ENV={target.env} stopped: {len(found)} resource(s) exist that the state does not record "
+                f"(an earlier apply was interrupted); adopt them with: {commands}; then make deploy ENV={target.env}",
+                found,
+            )
+        cause = first_error(result.stdout) if result.returncode > 0 else f"terraform was stopped by signal {-result.returncode}"
         if "complete after" not in result.stdout:
             raise UserError(
                 f"apply for ENV={target.env} failed before changing anything ({cause}); "

@@ -100,10 +100,12 @@ def _ours(record: dict[str, Any]) -> bool:
 
 
 def _record() -> dict[str, Any] | None:
+    """The pid file's record, or None (missing, or not a record this version wrote: treated as stale)."""
     try:
-        return json.loads(PID_FILE.read_text())
+        record = json.loads(PID_FILE.read_text())
     except (OSError, ValueError):
         return None
+    return record if isinstance(record, dict) else {"pid": None}
 
 
 def read_pid() -> int | None:

@@ -8,7 +8,6 @@ each other: deploy from clean, redeploy with no change, canary, bad input, destr
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import subprocess
@@ -16,56 +15,20 @@ import threading
 import time
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from scripts.common import copy_repository
-from tests.conftest import free_port
+from tests.conftest import Checkout, ok
 
 pytestmark = pytest.mark.e2e
 
 
-@dataclass
-class Checkout:
-    path: Path
-    env: dict[str, str]
-    transcript: list[str] = field(default_factory=list)  # every make output, for the canary search
-
-    def make(
-        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: int = 300
-    ) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            ["make", "--no-print-directory", *args],
-            cwd=self.path,
-            env={**self.env, **(env or {})},
-            input=stdin if stdin is not None else "",
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        self.transcript.append(result.stdout + result.stderr)
-        return result
-
-
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checkout]:
-    target = copy_repository(tmp_path_factory.mktemp("clone") / "repo")
-    # As on a fresh machine: no terraform on PATH, so setup must fall back to the bundled one.
-    path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "terraform").exists())
-    env = {**os.environ, "PATH": path, "SANDBOX_PORT": str(free_port()), "NO_COLOR": "1", "AWS_EC2_METADATA_DISABLED": "true"}
-    env.pop("ENV", None)
-    env.pop("MAKEFLAGS", None)
-    result = Checkout(target, env)
+    result = Checkout.fresh(tmp_path_factory.mktemp("clone") / "repo")
     yield result
     result.make("sandbox-down")
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-3000:]
-    return output
 
 
 def test_deploy_from_clean(checkout: Checkout) -> None:

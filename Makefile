@@ -8,7 +8,7 @@ SHELL := /bin/bash
 ENV ?= sandbox
 SANDBOX_PORT ?= 4599
 # Reach the scripts through the environment, never interpolated into a shell command.
-export SANDBOX_PORT ENV NAME FILE CONFIRM FAIL_ON
+export SANDBOX_PORT ENV NAME FILE CONFIRM FAIL_ON VERBOSE
 
 PYTHON ?= python3
 VENV := .venv

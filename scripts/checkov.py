@@ -7,10 +7,12 @@ checks (skips with the reason written inline as `#checkov:skip=ID:reason`).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +23,41 @@ CHECKOV_VENV = ROOT / ".venv-checkov"
 CHECKOV = CHECKOV_VENV / "bin" / "checkov"
 
 
+STAMP = CHECKOV_VENV / f".checkov-{CHECKOV_VERSION}"
+LOCK = ROOT / ".venv-checkov.lock"  # one install at a time, across threads and commands
+
+
 def ensure_checkov() -> Path:
-    """checkov in its own virtual environment, installed once (pinned)."""
-    stamp = CHECKOV_VENV / f".checkov-{CHECKOV_VERSION}"
-    if not stamp.exists():
-        say(f"installing checkov {CHECKOV_VERSION} into {CHECKOV_VENV.name} (once; about 30 s)")
-        run([sys.executable, "-m", "venv", "--clear", str(CHECKOV_VENV)], capture=True)
-        run(
-            [CHECKOV_VENV / "bin" / "pip", "install", "--quiet", "--disable-pip-version-check", f"checkov=={CHECKOV_VERSION}"],
-            capture=True,
-        )
-        stamp.touch()
+    """checkov in its own virtual environment, installed once (pinned); waits for an install under way."""
+    if STAMP.exists():
+        return CHECKOV
+    with LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not STAMP.exists():
+            say(f"installing checkov {CHECKOV_VERSION} into {CHECKOV_VENV.name} (once; about 30 s)")
+            run([sys.executable, "-m", "venv", "--clear", str(CHECKOV_VENV)], capture=True, echo=False)
+            run(
+                [
+                    CHECKOV_VENV / "bin" / "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    f"checkov=={CHECKOV_VERSION}",
+                ],
+                capture=True,
+                echo=False,
+            )
+            STAMP.touch()
     return CHECKOV
+
+
+def install_in_background() -> threading.Thread | None:
+    """Start installing checkov beside other work (a fresh clone's first plan); None when it is there already."""
+    if STAMP.exists():
+        return None
+    thread = threading.Thread(target=ensure_checkov, daemon=True)
+    thread.start()
+    return thread
 
 
 def report(args: list[str]) -> dict[str, Any]:

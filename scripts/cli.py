@@ -47,7 +47,7 @@ def main() -> int:
     target = target_for(args.env, start=args.command in STARTS_SANDBOX)
     if args.command == "check-env":
         return 0  # before setup: nothing below (boto3) is imported yet
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         return _run(args, target)
@@ -56,6 +56,8 @@ def main() -> int:
         raise UserError(
             f"{exc.operation_name} was refused ({error.get('Code')}: {error.get('Message')}); {target.refusal_hint}"
         ) from None
+    except BotoCoreError as exc:  # no answer at all
+        raise UserError(f"{exc}; {target.unreachable_hint}") from None
 
 
 def _run(args: argparse.Namespace, target: Target) -> int:

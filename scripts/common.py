@@ -14,10 +14,12 @@ import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
 SANDBOX_DIR = ROOT / ".sandbox"
+VERBOSE = os.environ.get("VERBOSE", "") not in ("", "0")  # VERBOSE=1: show the plumbing too
 
 
 class UserError(Exception):
@@ -27,6 +29,17 @@ class UserError(Exception):
 def say(message: str) -> None:
     """Print a progress line for people (stderr, so stdout stays for data)."""
     print(message, file=sys.stderr, flush=True)
+
+
+def detail(message: str) -> None:
+    """Print plumbing (commands run, hashes, rewrites) only with VERBOSE=1."""
+    if VERBOSE:
+        say(message)
+
+
+def colour(stream: Any) -> bool:
+    """True when `stream` is a terminal and NO_COLOR is unset (https://no-color.org)."""
+    return stream.isatty() and not os.environ.get("NO_COLOR")
 
 
 def step(title: str) -> None:
@@ -41,15 +54,15 @@ def run(
     env: Mapping[str, str] | None = None,
     capture: bool = False,
     check: bool = True,
-    echo: bool = True,
+    echo: bool | None = None,
     show: Callable[[str], bool] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run a command, echoing it first. Never pass secret values in argv.
+    """Run a command, echoing it first (echo None: only with VERBOSE=1). Never pass secret values in argv.
 
     capture: keep stdout and stderr (returned); show: with capture, also print the output
     lines for which show(line) is true as they come (progress for long steps).
     """
-    if echo:
+    if echo or (echo is None and VERBOSE):
         where = f" (in {os.path.relpath(cwd, ROOT)})" if cwd else ""
         say(f"$ {shlex.join(str(a) for a in argv)}{where}")
     if show is not None:
@@ -137,7 +150,8 @@ def run_main(main: Callable[[], int]) -> None:
     try:
         code = main()
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        label = "\033[1;31merror:\033[0m" if colour(sys.stderr) else "error:"
+        print(f"{label} {exc}", file=sys.stderr)
         code = 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -70,7 +70,7 @@ def validate_bridged(endpoint: str) -> list[tuple[str, bool, str]]:
 
 def scan_sandbox_plan() -> tuple[bool, str]:
     """checkov over a fresh plan of the sandbox (the plan review runs it), saved apart from the user's plan."""
-    scan = deploy.plan(SandboxTarget(), name="lint-sandbox").scan
+    scan = deploy.plan(SandboxTarget(), name="lint-sandbox", scan=True).scan
     detail = f"{scan['passed']} passed, {len(scan['failed'])} failed, {len(scan['skipped'])} skipped with a reason"
     if scan["failed"]:
         detail += ": " + ", ".join(f"{c['id']} on {c['resource']}" for c in scan["failed"][:8])

@@ -21,7 +21,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from scripts.common import BUILD, ROOT, run_main, say
+from scripts.common import BUILD, ROOT, detail, run_main, say
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
@@ -93,7 +93,7 @@ def build() -> dict[Path, str]:
         data = zip_bytes(files)
         changed = write_if_changed(target, data)
         hashes[target] = lambda_hash(data)
-        say(
+        (say if changed else detail)(
             f"{target.relative_to(ROOT)}: {len(files)} files, {len(data)} bytes, sha256 {hashes[target]} "
             f"({'written' if changed else 'unchanged'})"
         )

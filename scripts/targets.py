@@ -59,6 +59,7 @@ class Target:
     demo_values = False  # fill empty secrets with random values after a deploy
     refusal_hint = ""  # what usually causes an unexpected refusal from the services
     config_hint = ""  # where the user's configuration lives
+    unreachable_hint = ""  # what to check when the services do not answer
     adopts_orphans = False  # make deploy imports what an interrupted apply left behind
 
     def workspace(self) -> Workspace:
@@ -109,6 +110,7 @@ class SandboxTarget(Target):
     env = SANDBOX
     demo_values = True
     adopts_orphans = True
+    unreachable_hint = "the sandbox does not answer: make sandbox-status, then make deploy (a restarted sandbox is empty)"
     refusal_hint = "the sandbox forgets everything when it restarts: make deploy re-creates what the state lists"
 
     def __init__(self, start: bool = False) -> None:
@@ -182,6 +184,7 @@ class AwsTarget(Target):
     def __init__(self, env: str) -> None:
         self.env = env
         self.refusal_hint = f"check that ENV={env} is deployed (make deploy ENV={env}) and what your credentials may do"
+        self.unreachable_hint = "check your network, AWS_REGION and AWS_PROFILE"
 
     @functools.cache  # noqa: B019 (one target per command)
     def workspace(self) -> Workspace:

@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.common import BUILD, UserError, run_main, say
+from scripts.common import BUILD, UserError, detail, run_main, say
 
 MIN_TERRAFORM = (1, 11, 0)
 PROVIDER_VERSION = "3.39.0"
@@ -183,8 +183,9 @@ def setup() -> Toolchain:
     chosen = choose_terraform()
     install_provider(provider_source())
     write_cli_config()
+    first = not STATE_FILE.exists()
     STATE_FILE.write_text(json.dumps(chosen.__dict__, indent=2) + "\n")
-    say(
+    (say if first else detail)(
         f"terraform {chosen.version} ({chosen.source}: {chosen.terraform}); "
         f"AWS provider {PROVIDER_VERSION} mirrored, hash checked"
     )

@@ -9,13 +9,12 @@ its JSON, applied or not. A plan that fails leaves no plan, JSON or review behin
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from scripts import plan_review
-from scripts.common import BUILD, ROOT, UserError, first_error, say, step
+from scripts import checkov, plan_review
+from scripts.common import BUILD, ROOT, UserError, colour, first_error, say, step
 from scripts.flows import values
 from scripts.targets import Target
 
@@ -44,12 +43,15 @@ def _progress(line: str) -> bool:
     return any(word in line for word in (*words, "Error"))
 
 
-def plan(target: Target, name: str | None = None) -> Any:
+def plan(target: Target, name: str | None = None, scan: bool | None = None) -> Any:
     """Plan and save it with its JSON; write and print the review; return it (a plan_review.Review).
 
     name: the files' name under build/plans/ (default: the environment's).
+    scan: run checkov over the plan (default: when the plan changes a resource; a plan that
+    changes nothing cannot bring a new finding).
     """
     step(f"terraform plan (ENV={target.env})")
+    checkov.install_in_background()  # a fresh clone: its environment builds while Terraform runs
     workspace = target.workspace()
     workspace.init()
     PLAN_DIR.mkdir(parents=True, exist_ok=True)
@@ -60,14 +62,20 @@ def plan(target: Target, name: str | None = None) -> Any:
         error = workspace.plan(files["plan"])
         if error:
             raise UserError(f"plan for ENV={target.env} failed: {error}; fix it in {target.config_hint}, then plan again")
-        files["json"].write_text(workspace.show_json(files["plan"]))
+        shown = workspace.show_json(files["plan"])
+        files["json"].write_text(shown)
+        if scan is None:
+            actions = [set(c["change"]["actions"]) for c in json.loads(shown).get("resource_changes", [])]
+            scan = any(a - {"no-op", "read"} for a in actions)
         result = plan_review.write_review(
-            files["json"], target.env, usage_file=target.usage_file, scan=True, repo_root=workspace.root.parent.parent
+            files["json"], target.env, usage_file=target.usage_file, scan=scan, repo_root=workspace.root.parent.parent
         )
     except BaseException:
         _discard(name)
         raise
-    print(plan_review.render_terminal(result, colour=sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
+    print(plan_review.render_terminal(result, colour=colour(sys.stdout)))
+    if not scan:
+        print("checkov: skipped (the plan changes no resource)")
     say(f"saved: {files['plan'].relative_to(ROOT)} and its JSON; review: {files['review_md'].relative_to(ROOT)} (.json)")
     return result
 

@@ -17,11 +17,11 @@ No value is ever printed.
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from dataclasses import dataclass
 from typing import Any
 
+from scripts.common import colour
 from scripts.flows import deploy
 from scripts.targets import Target
 
@@ -121,6 +121,12 @@ def compare(
     return checks
 
 
+def _short(action: str, arn: str) -> str:
+    """'GetParameter /sandbox/demo/config/x' for ssm:GetParameter on that parameter's ARN."""
+    resource = arn.split(":", 5)[5].removeprefix("parameter").removeprefix("secret:")
+    return f"{action.split(':')[1]} {resource.removesuffix('-AbCdEf')}"
+
+
 def run_checks(target: Target) -> tuple[str, list[Check]]:
     """Invoke, compare, check the policy; return the function's name and the checks."""
     stack = deploy.stack(target)
@@ -144,14 +150,13 @@ def run_checks(target: Target) -> tuple[str, list[Check]]:
     ]
     decisions = target.policy_decisions(stack, own + outside)
     for (action, arn), decision in zip(own, decisions[: len(own)]):
-        checks.append(
-            Check(f"policy allows {action} on {arn.split(':', 5)[5]}", decision == "allowed", decision.replace("_", " "))
-        )
+        checks.append(Check(f"policy allows {_short(action, arn)}", decision == "allowed", decision.replace("_", " ")))
     for (action, arn), decision in zip(outside, decisions[len(own) :]):
-        checks.append(
-            Check(f"policy denies {action} on {arn.split(':', 5)[5]}", decision != "allowed", decision.replace("_", " "))
-        )
+        checks.append(Check(f"policy denies {_short(action, arn)}", decision != "allowed", decision.replace("_", " ")))
     return stack["function_name"], checks
+
+
+WIDTH = 100  # the terminal report fits this many columns
 
 
 def render(env: str, function: str, checks: list[Check], markdown: bool) -> str:
@@ -162,10 +167,14 @@ def render(env: str, function: str, checks: list[Check], markdown: bool) -> str:
             f"### Smoke test: `{function}` (ENV={env})\n\n| | check | result |\n|---|---|---|\n{rows}\n\n"
             f"**{passed} of {len(checks)} checks passed**\n"
         )
-    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    mark = {True: "\033[32mPASS\033[0m" if colour else "PASS", False: "\033[31mFAIL\033[0m" if colour else "FAIL"}
+    coloured = colour(sys.stdout)
+    mark = {True: "\033[32mPASS\033[0m" if coloured else "PASS", False: "\033[31mFAIL\033[0m" if coloured else "FAIL"}
     width = max(len(c.name) for c in checks)
     lines = [f"Smoke test: {function} (ENV={env})", ""]
-    lines += [f"  {mark[c.passed]}  {c.name:<{width}}  {c.detail}" for c in checks]
+    for c in checks:
+        row = f"  {mark[c.passed]}  {c.name:<{width}}  {c.detail}"
+        if 8 + width + 2 + len(c.detail) > WIDTH:  # too wide for the terminal: the detail goes below
+            row = f"  {mark[c.passed]}  {c.name}\n{'':8}{c.detail}"
+        lines.append(row)
     lines += ["", f"smoke: {passed} of {len(checks)} checks passed"]
     return "\n".join(lines)

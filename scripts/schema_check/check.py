@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -117,17 +118,17 @@ def check_directory(terraform: str, directory: Path, env: dict[str, str], *, wan
         result = _terraform(terraform, directory, env, *args)
         if result.returncode != 0:
             return Outcome(name, False, f"{step}: {first_error(result.stderr + result.stdout)}", time.monotonic() - started)
-    show = _terraform(terraform, directory, env, "show", "-json", "schema-check.tfplan")
-    if show.returncode != 0:
-        return Outcome(name, False, f"show: {first_error(show.stderr)}", time.monotonic() - started)
-    plan = json.loads(show.stdout)
-    creates = sum(1 for rc in plan.get("resource_changes", []) if rc["change"]["actions"] == ["create"])
+    summary = re.search(r"^Plan: (\d+) to add", result.stdout, re.M)
+    detail = f"init, validate, plan: {summary[1] if summary else 0} to add"
     plan_json = None
     if want_json:
+        show = _terraform(terraform, directory, env, "show", "-json", "schema-check.tfplan")
+        if show.returncode != 0:
+            return Outcome(name, False, f"show: {first_error(show.stderr)}", time.monotonic() - started)
         plan_json = directory / "schema-check.tfplan.json"
         plan_json.touch(mode=0o600)
         plan_json.write_text(show.stdout)
-    return Outcome(name, True, f"init, validate, plan: {creates} to add", time.monotonic() - started, plan_json)
+    return Outcome(name, True, detail, time.monotonic() - started, plan_json)
 
 
 def review_row(plan_json: Path) -> tuple[str, bool, str]:

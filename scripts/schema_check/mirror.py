@@ -10,6 +10,7 @@ terraform/ ever records its hash.
 from __future__ import annotations
 
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -21,10 +22,14 @@ MIRROR = WORK / "mirror"
 CLI_CONFIG = WORK / "terraformrc"
 PLUGIN_CACHE = WORK / "plugin-cache"
 ZIP_NAME = f"terraform-provider-aws_{PROVIDER_VERSION}_linux_amd64.zip"
+TLS_DIR = WORK / "tls"
+TLS_MAX_AGE = 12 * 3600  # seconds; the certificate itself is valid for a day
 LAUNCHER = """#!{python}
 # The schema-check stand-in for hashicorp/aws {version} (scripts/schema_check/provider.py).
+import os
 import sys
 sys.path.insert(0, {root!r})
+os.environ.setdefault("SCHEMA_CHECK_TLS_DIR", {tls!r})
 from scripts.schema_check.provider import serve
 sys.exit(serve())
 """
@@ -34,7 +39,7 @@ def build_zip(target: Path | None = None) -> Path:
     """Write the provider zip into the mirror (same bytes for the same checkout and Python)."""
     target = target or MIRROR / "registry.terraform.io" / "hashicorp" / "aws" / ZIP_NAME
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = LAUNCHER.format(python=sys.executable, version=PROVIDER_VERSION, root=str(ROOT))
+    text = LAUNCHER.format(python=sys.executable, version=PROVIDER_VERSION, root=str(ROOT), tls=str(TLS_DIR))
     info = zipfile.ZipInfo(f"terraform-provider-aws_v{PROVIDER_VERSION}", date_time=(1980, 1, 1, 0, 0, 0))
     info.external_attr = 0o100755 << 16
     info.compress_type = zipfile.ZIP_DEFLATED
@@ -68,7 +73,23 @@ def write_cli_config(path: Path = CLI_CONFIG) -> Path:
     return path
 
 
+def write_tls(directory: Path = TLS_DIR) -> Path:
+    """The stand-in's loopback TLS key and certificate, made again when half a day old."""
+    from scripts.schema_check.provider import certificate
+
+    cert = directory / "cert.pem"
+    if not cert.is_file() or time.time() - cert.stat().st_mtime > TLS_MAX_AGE:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key_pem, cert_pem = certificate()
+        key = directory / "key.pem"
+        key.touch(mode=0o600)
+        key.write_bytes(key_pem)
+        cert.write_bytes(cert_pem)
+    return directory
+
+
 def prepare() -> Path:
-    """Mirror and CLI configuration, ready; returns the CLI configuration's path."""
+    """Mirror, TLS files and CLI configuration, ready; returns the CLI configuration's path."""
     build_zip()
+    write_tls()
     return write_cli_config()

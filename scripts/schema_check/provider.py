@@ -36,6 +36,9 @@ MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
 MAGIC_COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 UNKNOWN = msgpack.ExtType(0, b"")
 PLACEHOLDER = "placeholder-{name}"
+# A directory holding key.pem and cert.pem made once per checkout (mirror.py): loading them is
+# faster than making a certificate at each of the several starts per Terraform command.
+TLS_ENV = "SCHEMA_CHECK_TLS_DIR"
 NESTING = {"single": 1, "list": 2, "set": 3, "map": 4, "group": 5}
 
 _POOL = descriptor_pool.Default()
@@ -242,7 +245,7 @@ class StandIn:
         """go-plugin's GRPCController: Shutdown (an empty message in, an empty message out)."""
 
         def shutdown(request: bytes, context: Any) -> bytes:
-            self.stop.set()
+            context.add_callback(self.stop.set)  # once the answer is sent
             return b""
 
         handler = grpc.unary_unary_rpc_method_handler(
@@ -251,8 +254,8 @@ class StandIn:
         return grpc.method_handlers_generic_handler("plugin.GRPCController", {"Shutdown": handler})
 
 
-def certificate() -> tuple[bytes, bytes, bytes]:
-    """A self-signed certificate for localhost: (key PEM, certificate PEM, certificate DER)."""
+def certificate() -> tuple[bytes, bytes]:
+    """A self-signed certificate for localhost: (key PEM, certificate PEM)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -279,7 +282,7 @@ def certificate() -> tuple[bytes, bytes, bytes]:
         .sign(key, hashes.SHA256())
     )
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    return key_pem, cert.public_bytes(serialization.Encoding.PEM), cert.public_bytes(serialization.Encoding.DER)
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
 
 
 def serve(schema_file: Path = SCHEMA_FILE) -> int:
@@ -295,14 +298,20 @@ def serve(schema_file: Path = SCHEMA_FILE) -> int:
     stand_in = StandIn(json.loads(schema_file.read_text()), stop)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
     server.add_generic_rpc_handlers((stand_in.handlers(), stand_in.controller()))
-    key_pem, cert_pem, cert_der = certificate()
+    tls = Path(os.environ[TLS_ENV]) if os.environ.get(TLS_ENV) else None
+    if tls and (tls / "key.pem").is_file() and (tls / "cert.pem").is_file():
+        key_pem, cert_pem = (tls / "key.pem").read_bytes(), (tls / "cert.pem").read_bytes()
+    else:
+        key_pem, cert_pem = certificate()
     port = server.add_secure_port("127.0.0.1:0", grpc.ssl_server_credentials([(key_pem, cert_pem)]))
     server.start()
-    encoded = base64.b64encode(cert_der).decode().rstrip("=")
+    der = base64.b64decode(b"".join(cert_pem.strip().splitlines()[1:-1]))
+    encoded = base64.b64encode(der).decode().rstrip("=")
     print(f"1|6|tcp|127.0.0.1:{port}|grpc|{encoded}", flush=True)
     stop.wait()
-    server.stop(grace=0.2).wait()
-    return 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # nothing left to clean up; a graceful gRPC stop costs about 0.1 s per Terraform call
 
 
 if __name__ == "__main__":

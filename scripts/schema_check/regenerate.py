@@ -21,12 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from scripts.common import BUILD, UserError, say
-from scripts.schema_check import BINDINGS, BINDINGS_SHA256, PROVIDER_VERSION, SCHEMA_FILE
+from scripts.schema_check import BINDINGS, BINDINGS_SHA256, DESCRIPTOR_FILE, PROVIDER_VERSION, SCHEMA_FILE
 from scripts.schema_check.extract import ExtractError, main_class, module_dir
 from scripts.schema_check.usage import types_used
 
 CACHE = BUILD / "schema-cache"
-WHEEL = "cdktn_provider_aws-{version}-py3-none-any.whl"
+# tfplugin6.desc comes from the generated protocol code in this wheel (Apache-2.0), built from
+# tfplugin6.proto (terraform-plugin-go, MPL-2.0); only the serialized descriptor is kept.
+PROTOCOL = "pyvider==0.8.1"
+PROTOCOL_SHA256 = "940d081d7301590952990d8ca6f1f6a89648d6743c1984bbfdb275f7912d3f83"
+PROTOCOL_MEMBER = "pyvider/protocols/tfprotov6/protobuf/tfplugin6_pb2.py"
 
 # Flags the bindings do not carry, restored from the provider's source (hashicorp/
 # terraform-provider-aws, internal/service/...): (kind, type, attribute path, flag).
@@ -40,24 +44,20 @@ OVERLAY: tuple[tuple[str, str, str, str], ...] = (
 )
 
 
-def download() -> Path:
-    """The pinned wheel, from the cache or downloaded into it; its hash checked."""
-    name, version = BINDINGS.split("==")
-    wheel = CACHE / WHEEL.format(version=version)
+def download(requirement: str = BINDINGS, sha256: str = BINDINGS_SHA256) -> Path:
+    """A pinned wheel, from the cache or downloaded into it (no dependencies); its hash checked."""
+    name, version = requirement.split("==")
+    wheel = CACHE / f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
     if not wheel.is_file():
-        say(f"downloading {BINDINGS} (about 71 MB) into {CACHE}")
+        say(f"downloading {requirement} into {CACHE}")
         CACHE.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--disable-pip-version-check",
-             "-d", str(CACHE), BINDINGS],
-            capture_output=True,
-            text=True,
-        )
+        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--disable-pip-version-check"]
+        result = subprocess.run([*command, "-d", str(CACHE), requirement], capture_output=True, text=True)
         if result.returncode != 0 or not wheel.is_file():
-            raise UserError(f"pip could not download {BINDINGS} ({result.stderr.strip()[-200:]}); check access to PyPI")
+            raise UserError(f"pip could not download {requirement} ({result.stderr.strip()[-200:]}); check access to PyPI")
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
-    if digest != BINDINGS_SHA256:
-        raise UserError(f"{wheel.name} has SHA-256 {digest}, expected {BINDINGS_SHA256}: delete it and run again")
+    if digest != sha256:
+        raise UserError(f"{wheel.name} has SHA-256 {digest}, expected {sha256}: delete it and run again")
     return wheel
 
 
@@ -139,4 +139,22 @@ def regenerate(target: Path = SCHEMA_FILE) -> Path:
         f"wrote {target.name}: hashicorp/aws {PROVIDER_VERSION}, {len(schema['resource_schemas'])} resource and "
         f"{len(schema['data_source_schemas'])} data source types, {target.stat().st_size // 1024} KB"
     )
+    return target
+
+
+def regenerate_descriptor(target: Path = DESCRIPTOR_FILE) -> Path:
+    """tfplugin6.desc: the serialized descriptor inside the pinned protocol wheel's generated code."""
+    import ast
+
+    with zipfile.ZipFile(download(PROTOCOL, PROTOCOL_SHA256)) as archive:
+        source = archive.read(PROTOCOL_MEMBER).decode()
+    calls = [
+        node
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "AddSerializedFile"
+    ]
+    if len(calls) != 1 or not isinstance(calls[0].args[0], ast.Constant):
+        raise UserError(f"{PROTOCOL}: {PROTOCOL_MEMBER} no longer holds one serialized descriptor; update regenerate.py")
+    target.write_bytes(calls[0].args[0].value)
+    say(f"wrote {target.name} from {PROTOCOL} ({target.stat().st_size} bytes)")
     return target

@@ -46,7 +46,9 @@ def main() -> int:
     print(f"\nschema check: {len(rows) - failed} of {len(rows)} passed in {time.monotonic() - started:.1f} s")
     print(f"({CAVEAT}.)")
     if failed:
-        raise UserError(f"{failed} schema check(s) failed (details above); run terraform validate in build/schema-check/terraform/<dir>")
+        raise UserError(
+            f"{failed} schema check(s) failed (details above); run terraform validate in build/schema-check/terraform/<dir>"
+        )
     say("schema check: done")
     return 0
 

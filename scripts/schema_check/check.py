@@ -33,7 +33,11 @@ BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
 REVIEWED = "envs/dev"
 # Inputs for planning a module or the stack on its own (the roots and examples bring their own).
 PLAN_INPUTS: dict[str, dict[str, Any]] = {
-    "modules/access_policy": {"region": "us-east-1", "parameter_paths": ["/dev/demo/config"], "secret_paths": ["/dev/demo/secrets"]},
+    "modules/access_policy": {
+        "region": "us-east-1",
+        "parameter_paths": ["/dev/demo/config"],
+        "secret_paths": ["/dev/demo/secrets"],
+    },
     "modules/function": {
         "name": "dev-demo",
         "region": "us-east-1",
@@ -47,7 +51,11 @@ PLAN_INPUTS: dict[str, dict[str, Any]] = {
         },
         "secure_values": {"/dev/demo/secrets/db": "placeholder-not-a-secret"},
     },
-    "modules/secret": {"name": "/dev/demo/secrets/api_key", "secret_string_wo": "placeholder-not-a-secret", "secret_string_wo_version": 1},
+    "modules/secret": {
+        "name": "/dev/demo/secrets/api_key",
+        "secret_string_wo": "placeholder-not-a-secret",
+        "secret_string_wo_version": 1,
+    },
     "stack": {
         "env": "dev",
         "app": "demo",
@@ -95,7 +103,9 @@ def prepare_scratch(directories: Sequence[str] = CHECKED, source: Path = TERRAFO
             (directory / "schema_check.auto.tfvars.json").write_text(json.dumps(PLAN_INPUTS[name], indent=2) + "\n")
     PACKAGE.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(PACKAGE, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("handler.py", date_time=(1980, 1, 1, 0, 0, 0)), "# schema check: a placeholder package\n")
+        archive.writestr(
+            zipfile.ZipInfo("handler.py", date_time=(1980, 1, 1, 0, 0, 0)), "# schema check: a placeholder package\n"
+        )
     return SCRATCH
 
 
@@ -129,6 +139,25 @@ def check_directory(terraform: str, directory: Path, env: dict[str, str], *, wan
         plan_json.touch(mode=0o600)
         plan_json.write_text(show.stdout)
     return Outcome(name, True, detail, time.monotonic() - started, plan_json)
+
+
+def try_configuration(source: Path, work: Path) -> tuple[str | None, str]:
+    """init, validate and plan of a copy of `source` in `work`: (the step that failed or None, its output)."""
+    cli_config = mirror.prepare()
+    if work.exists():
+        shutil.rmtree(work)
+    shutil.copytree(source, work)
+    env = terraform_env(cli_config)
+    terraform = toolchain.load().terraform
+    for step, args in (
+        ("init", ("init", "-input=false", "-no-color")),
+        ("validate", ("validate", "-no-color")),
+        ("plan", ("plan", "-input=false", "-no-color", "-lock=false")),
+    ):
+        result = _terraform(terraform, work, env, *args)
+        if result.returncode != 0:
+            return step, result.stdout + result.stderr
+    return None, result.stdout + result.stderr
 
 
 def review_row(plan_json: Path) -> tuple[str, bool, str]:

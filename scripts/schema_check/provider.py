@@ -262,7 +262,9 @@ def certificate() -> tuple[bytes, bytes]:
     from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "schema-check"), x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    name = x509.Name(
+        [x509.NameAttribute(NameOID.ORGANIZATION_NAME, "schema-check"), x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]
+    )
     now = datetime.datetime.now(datetime.UTC)
     cert = (
         x509.CertificateBuilder()

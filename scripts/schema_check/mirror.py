@@ -20,7 +20,6 @@ from scripts.schema_check import PROVIDER_VERSION
 WORK = BUILD / "schema-check"
 MIRROR = WORK / "mirror"
 CLI_CONFIG = WORK / "terraformrc"
-PLUGIN_CACHE = WORK / "plugin-cache"
 ZIP_NAME = f"terraform-provider-aws_{PROVIDER_VERSION}_linux_amd64.zip"
 TLS_DIR = WORK / "tls"
 TLS_MAX_AGE = 12 * 3600  # seconds; the certificate itself is valid for a day
@@ -55,11 +54,9 @@ def build_zip(target: Path | None = None) -> Path:
 
 def write_cli_config(path: Path = CLI_CONFIG) -> Path:
     """A CLI configuration that installs hashicorp/aws from the mirror only (no network)."""
-    PLUGIN_CACHE.mkdir(parents=True, exist_ok=True)
     text = (
         "# Written by scripts/schema_check/mirror.py: the schema-check stand-in for hashicorp/aws.\n"
         "disable_checkpoint = true\n"
-        f'plugin_cache_dir = "{PLUGIN_CACHE}"\n'
         "provider_installation {\n"
         "  filesystem_mirror {\n"
         f'    path    = "{MIRROR}"\n'

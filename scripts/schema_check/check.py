@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 import zipfile
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts import toolchain
-from scripts.common import ROOT, first_error
+from scripts.common import ROOT, UserError, first_error
 from scripts.schema_check import CAVEAT, mirror
 from scripts.schema_check.usage import CHECKED, TERRAFORM
 
@@ -31,6 +32,9 @@ SCRATCH = mirror.WORK / "terraform"
 PACKAGE = mirror.WORK / "build" / "function.zip"  # where ../../../build/function.zip points from the scratch roots
 BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
 REVIEWED = "envs/dev"
+# Directories whose Terraform commands start the installed plugin themselves (go-plugin
+# handshake, TLS), as a user's would; the others share one stand-in process (SharedStandIn).
+OWN_PLUGIN = ("envs/dev",)
 # Inputs for planning a module or the stack on its own (the roots and examples bring their own).
 PLAN_INPUTS: dict[str, dict[str, Any]] = {
     "modules/access_policy": {
@@ -86,6 +90,59 @@ def terraform_env(cli_config: Path) -> dict[str, str]:
     return env
 
 
+class SharedStandIn:
+    """One stand-in process on a Unix socket, attached to Terraform with TF_REATTACH_PROVIDERS.
+
+    validate and plan then cost about a third of the CPU (no provider process started per
+    command). init still installs the plugin from the mirror, so the lock file is the same.
+    """
+
+    def __init__(self) -> None:
+        self.directory = mirror.WORK / "run"
+        self.socket = self.directory / "stand-in.sock"
+        self.process: subprocess.Popen[str] | None = None
+
+    def __enter__(self) -> SharedStandIn:
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.socket.unlink(missing_ok=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.schema_check.provider", "--shared", str(self.socket)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "ready":
+            self.__exit__()
+            raise UserError("the shared schema-check stand-in did not start; run: python -m scripts.schema_check.provider")
+        return self
+
+    def reattach(self) -> str:
+        """The value of TF_REATTACH_PROVIDERS."""
+        assert self.process is not None
+        config = {
+            "Protocol": "grpc",
+            "ProtocolVersion": 6,
+            "Pid": self.process.pid,
+            "Test": True,  # Terraform neither starts nor stops it
+            "Addr": {"Network": "unix", "String": str(self.socket)},
+        }
+        return json.dumps({"registry.terraform.io/hashicorp/aws": config})
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()  # it stops when its standard input closes
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+        self.socket.unlink(missing_ok=True)
+
+
 def prepare_scratch(directories: Sequence[str] = CHECKED, source: Path = TERRAFORM) -> Path:
     """A fresh copy of terraform/ with the overrides the offline check needs."""
     if SCRATCH.exists():
@@ -115,8 +172,13 @@ def _terraform(terraform: str, directory: Path, env: dict[str, str], *args: str)
     )
 
 
-def check_directory(terraform: str, directory: Path, env: dict[str, str], *, want_json: bool = False) -> Outcome:
-    """init, validate and plan in one directory; the first failure stops it."""
+def check_directory(
+    terraform: str, directory: Path, env: dict[str, str], *, want_json: bool = False, reattach: str | None = None
+) -> Outcome:
+    """init, validate and plan in one directory; the first failure stops it.
+
+    reattach: a TF_REATTACH_PROVIDERS value for the commands after init (a shared stand-in).
+    """
     started = time.monotonic()
     name = str(directory.relative_to(SCRATCH))
     steps = (
@@ -124,15 +186,16 @@ def check_directory(terraform: str, directory: Path, env: dict[str, str], *, wan
         ("validate", ("validate", "-no-color")),
         ("plan", ("plan", "-input=false", "-no-color", "-lock=false", "-out=schema-check.tfplan")),
     )
+    attached = {**env, "TF_REATTACH_PROVIDERS": reattach} if reattach else env
     for step, args in steps:
-        result = _terraform(terraform, directory, env, *args)
+        result = _terraform(terraform, directory, env if step == "init" else attached, *args)
         if result.returncode != 0:
             return Outcome(name, False, f"{step}: {first_error(result.stderr + result.stdout)}", time.monotonic() - started)
     summary = re.search(r"^Plan: (\d+) to add", result.stdout, re.M)
     detail = f"init, validate, plan: {summary[1] if summary else 0} to add"
     plan_json = None
     if want_json:
-        show = _terraform(terraform, directory, env, "show", "-json", "schema-check.tfplan")
+        show = _terraform(terraform, directory, attached, "show", "-json", "schema-check.tfplan")
         if show.returncode != 0:
             return Outcome(name, False, f"show: {first_error(show.stderr)}", time.monotonic() - started)
         plan_json = directory / "schema-check.tfplan.json"
@@ -180,9 +243,19 @@ def run(directories: Sequence[str] = CHECKED, workers: int = 3) -> tuple[list[Ou
     prepare_scratch(directories)
     terraform = toolchain.load().terraform
     env = terraform_env(cli_config)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    with SharedStandIn() as shared, ThreadPoolExecutor(max_workers=workers) as pool:
+        reattach = shared.reattach()
         outcomes = list(
-            pool.map(lambda name: check_directory(terraform, SCRATCH / name, env, want_json=name == REVIEWED), directories)
+            pool.map(
+                lambda name: check_directory(
+                    terraform,
+                    SCRATCH / name,
+                    env,
+                    want_json=name == REVIEWED,
+                    reattach=None if name in OWN_PLUGIN else reattach,
+                ),
+                directories,
+            )
         )
     review = None
     reviewed = next((o for o in outcomes if o.name == REVIEWED and o.plan_json), None)

@@ -316,5 +316,27 @@ def serve(schema_file: Path = SCHEMA_FILE) -> int:
     os._exit(0)  # nothing left to clean up; a graceful gRPC stop costs about 0.1 s per Terraform call
 
 
+def serve_shared(socket: Path, schema_file: Path = SCHEMA_FILE) -> int:
+    """Serve on a Unix socket, without go-plugin's handshake, for TF_REATTACH_PROVIDERS.
+
+    One such process serves several Terraform commands at once (check.py), which saves the
+    start of a provider process per command. It prints "ready" when it listens and stops when
+    its standard input closes (so it never outlives the check that started it) or on Shutdown.
+    """
+    stop = threading.Event()
+    stand_in = StandIn(json.loads(schema_file.read_text()), stop)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    server.add_generic_rpc_handlers((stand_in.handlers(), stand_in.controller()))
+    server.add_insecure_port(f"unix:{socket}")
+    server.start()
+    print("ready", flush=True)
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    stop.wait()
+    server.stop(grace=None)
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--shared"] and len(sys.argv) == 3:
+        sys.exit(serve_shared(Path(sys.argv[2])))
     sys.exit(serve())

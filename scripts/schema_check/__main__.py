@@ -16,6 +16,7 @@ Exit status 0 when every check passes, 2 otherwise.
 from __future__ import annotations
 
 import argparse
+import textwrap
 import time
 
 from scripts.common import UserError, run_main, say, step
@@ -44,7 +45,7 @@ def main() -> int:
         print(f"  {'PASS' if ok else 'FAIL'}  {name:<{width}}  {detail}")
     failed = sum(not ok for _, ok, _ in rows)
     print(f"\nschema check: {len(rows) - failed} of {len(rows)} passed in {time.monotonic() - started:.1f} s")
-    print(f"({CAVEAT}.)")
+    print(textwrap.fill(f"({CAVEAT}.)", width=96))
     if failed:
         raise UserError(
             f"{failed} schema check(s) failed (details above); run terraform validate in build/schema-check/terraform/<dir>"

@@ -15,7 +15,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help lint docs tf-test bench rotate setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
+.PHONY: help lint schema docs tf-test bench rotate setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
 
 help: ## List the targets
 	@echo "usage: make <target> [ENV=sandbox|dev|prod|...] [SANDBOX_PORT=$(SANDBOX_PORT)]"
@@ -74,10 +74,13 @@ test: setup ## Run the whole test suite (unit, functional, end-to-end)
 test-unit: setup ## Run the unit tests only (no moto server, no Terraform; a few seconds)
 	@$(PY) -m pytest -m "not e2e and not functional"
 
-lint: sandbox-up package ## Check without changing files: ruff, terraform fmt and validate, checkov (HCL and a sandbox plan)
+lint: sandbox-up package ## Check without changing files: ruff, fmt, validate (sandbox bridge and the aws 6.69.1 schema), checkov
 	@$(PY) -m ruff check scripts lambda_src tests
 	@$(PY) -m ruff format --check scripts lambda_src tests
 	@$(PY) -m scripts.lint
+
+schema: setup ## Check the AWS root, modules, stack and examples against the hashicorp/aws 6.69.1 schema, offline
+	@$(PY) -m scripts.schema_check
 
 docs: setup ## Regenerate the inputs/outputs tables in the module READMEs
 	@$(PY) -m scripts.module_docs

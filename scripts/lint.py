@@ -4,9 +4,11 @@
 
 1. `terraform fmt -check` over terraform/.
 2. `terraform validate` of every module, the stack and the sandbox root, as bridged for the
-   offline provider (scripts/sandbox/bridge.py); the real-AWS roots need provider 6.x,
-   which cannot be installed offline.
-3. checkov over the HCL (terraform/) and over a plan of the sandbox, saved as
+   offline provider (scripts/sandbox/bridge.py).
+3. init, validate and plan of the real-AWS root (per environment), the modules, the stack
+   and the examples against the hashicorp/aws 6.69.1 schema (scripts/schema_check), and the
+   plan review of the dev plan.
+4. checkov over the HCL (terraform/) and over a plan of the sandbox, saved as
    build/plans/lint-sandbox.tfplan (0600; the user's own sandbox plan is left alone).
    checkov runs from its own virtual environment (.venv-checkov): its pins clash with a
    current boto3. A finding passes only with an inline `#checkov:skip=ID:reason`.
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import subprocess
+import textwrap
 from pathlib import Path
 
 from scripts import checkov as checkov_scan
@@ -25,6 +28,8 @@ from scripts import toolchain
 from scripts.common import ROOT, SANDBOX_DIR, UserError, run, run_main, step
 from scripts.flows import deploy
 from scripts.sandbox import bridge, server
+from scripts.schema_check import CAVEAT
+from scripts.schema_check import check as schema_check
 from scripts.targets import SandboxTarget
 from scripts.terraform import terraform_env
 
@@ -91,6 +96,7 @@ def main() -> int:
     )
     rows = [("terraform fmt -check", fmt.returncode == 0, fmt.stdout.strip().replace("\n", ", ") or "formatted")]
     rows += validate_bridged(endpoint)
+    rows += schema_check.check_all()
     ok, detail = checkov(["-d", str(ROOT / "terraform"), "--framework", "terraform"])
     rows.append(("checkov terraform/ (HCL)", ok, detail))
     ok, detail = scan_sandbox_plan()
@@ -100,6 +106,7 @@ def main() -> int:
     for name, ok, detail in rows:
         print(f"  {'PASS' if ok else 'FAIL'}  {name:<{width}}  {detail}")
     failed = sum(not ok for _, ok, _ in rows)
+    print(textwrap.fill(f"\n  The 6.69.1 schema rows are {CAVEAT}.", width=98, subsequent_indent="  "))
     print(f"\nlint: {len(rows) - failed} of {len(rows)} checks passed")
     if failed:
         raise UserError(f"{failed} lint check(s) failed (details above); fix them or add an inline #checkov:skip=ID:reason")

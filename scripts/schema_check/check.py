@@ -1,8 +1,9 @@
 """Run `terraform init`, `validate` and `plan` of the real-AWS roots, every module, the stack and
 the examples against the stand-in provider, and the plan review on the dev plan.
 
-Everything runs in a scratch copy (build/schema-check/terraform/): the dev and prod roots get
-a local backend instead of `backend "s3" {}` (schema_check_override.tf), the modules and the
+Everything runs in a scratch copy (build/schema-check/terraform/): the AWS root once per
+environment (envs/aws-<env>, with that environment's <env>.tfvars) and with a local backend
+instead of `backend "s3" {}` (schema_check_override.tf), the modules and the
 stack get inputs for a plan (PLAN_INPUTS, as schema_check.auto.tfvars.json), and a dummy
 build/function.zip stands in for the package. Lock files are written there, never in terraform/.
 """
@@ -27,14 +28,15 @@ from scripts import toolchain
 from scripts.common import ROOT, UserError, first_error
 from scripts.schema_check import CAVEAT, mirror
 from scripts.schema_check.usage import CHECKED, TERRAFORM
+from scripts.targets import AWS_ROOT, SANDBOX, environments
 
 SCRATCH = mirror.WORK / "terraform"
 PACKAGE = mirror.WORK / "build" / "function.zip"  # where ../../../build/function.zip points from the scratch roots
 BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
-REVIEWED = "envs/dev"
+REVIEWED = "envs/aws-dev"
 # Directories whose Terraform commands start the installed plugin themselves (go-plugin
 # handshake, TLS), as a user's would; the others share one stand-in process (SharedStandIn).
-OWN_PLUGIN = ("envs/dev",)
+OWN_PLUGIN = ("envs/aws-dev",)
 # Inputs for planning a module or the stack on its own (the roots and examples bring their own).
 PLAN_INPUTS: dict[str, dict[str, Any]] = {
     "modules/access_policy": {
@@ -46,7 +48,7 @@ PLAN_INPUTS: dict[str, dict[str, Any]] = {
         "name": "dev-demo",
         "region": "us-east-1",
         "package_path": str(PACKAGE),
-        "read_policy_json": json.dumps({"Version": "2012-10-17", "Statement": []}),
+        "policy_json": json.dumps({"Version": "2012-10-17", "Statement": []}),
     },
     "modules/parameters": {
         "parameters": {
@@ -143,6 +145,13 @@ class SharedStandIn:
         self.socket.unlink(missing_ok=True)
 
 
+def scratch_directories(directories: Sequence[str] = CHECKED) -> list[str]:
+    """The directories checked in the scratch copy: the AWS root becomes one per environment."""
+    aws = str(AWS_ROOT.relative_to(TERRAFORM))
+    expanded = [f"{aws}-{env}" for env in environments() if env != SANDBOX]
+    return [d for name in directories for d in (expanded if name == aws else [name])]
+
+
 def prepare_scratch(directories: Sequence[str] = CHECKED, source: Path = TERRAFORM) -> Path:
     """A fresh copy of terraform/ with the overrides the offline check needs."""
     if SCRATCH.exists():
@@ -152,7 +161,15 @@ def prepare_scratch(directories: Sequence[str] = CHECKED, source: Path = TERRAFO
         SCRATCH,
         ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*", "*.tfplan", "backend.hcl", "sandbox"),
     )
-    for name in directories:
+    aws = SCRATCH / AWS_ROOT.relative_to(TERRAFORM)
+    if aws.is_dir():
+        for env in (e for e in environments() if e != SANDBOX):
+            copy = aws.with_name(f"{aws.name}-{env}")
+            shutil.copytree(aws, copy, ignore=shutil.ignore_patterns("*.tfvars", "*.example", "*.toml"))
+            (copy / "terraform.tfvars").write_text((aws / f"{env}.tfvars").read_text())
+            (copy / "schema_check_env.auto.tfvars.json").write_text(json.dumps({"env": env}) + "\n")
+        shutil.rmtree(aws)
+    for name in scratch_directories(directories):
         directory = SCRATCH / name
         if any('backend "s3"' in path.read_text() for path in directory.glob("*.tf")):
             (directory / "schema_check_override.tf").write_text(BACKEND_OVERRIDE)
@@ -227,14 +244,14 @@ def review_row(plan_json: Path) -> tuple[str, bool, str]:
     """The plan review (scripts/plan_review.py) on the dev plan; markdown and JSON beside the plan."""
     from scripts import plan_review
 
-    result = plan_review.write_review(plan_json, "dev", usage_file=ROOT / "terraform" / "envs" / "dev" / "usage.toml", scan=False)
+    result = plan_review.write_review(plan_json, "dev", usage_file=AWS_ROOT / "dev.usage.toml", scan=False)
     markdown = plan_json.parent / "schema-check.review.md"
     if markdown.exists():
         markdown.write_text(f"> {CAVEAT[0].upper()}{CAVEAT[1:]}.\n\n" + markdown.read_text())
     worst = result.worst()
     ok = worst != "high"
     risks = f"{len(result.risks)} risk(s), worst {worst}" if worst else "no risk"
-    return ("plan review envs/dev (6.69.1 schema)", ok, f"{plan_review.headline(result)}; {risks}")
+    return (f"plan review {REVIEWED} (6.69.1 schema)", ok, f"{plan_review.headline(result)}; {risks}")
 
 
 def run(directories: Sequence[str] = CHECKED, workers: int = 3) -> tuple[list[Outcome], tuple[str, bool, str] | None]:
@@ -254,7 +271,7 @@ def run(directories: Sequence[str] = CHECKED, workers: int = 3) -> tuple[list[Ou
                     want_json=name == REVIEWED,
                     reattach=None if name in OWN_PLUGIN else reattach,
                 ),
-                directories,
+                scratch_directories(directories),
             )
         )
     review = None
@@ -275,5 +292,5 @@ def check_all() -> list[tuple[str, bool, str]]:
     if review is not None:
         rows.append(review)
     elif any(o.name == REVIEWED for o in outcomes):
-        rows.append(("plan review envs/dev (6.69.1 schema)", False, "no dev plan to review (its check failed)"))
+        rows.append((f"plan review {REVIEWED} (6.69.1 schema)", False, "no dev plan to review (its check failed)"))
     return rows

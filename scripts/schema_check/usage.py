@@ -11,8 +11,7 @@ from scripts.common import ROOT
 TERRAFORM = ROOT / "terraform"
 # The directories the schema check runs: real-AWS roots, modules, the stack, the examples.
 CHECKED = (
-    "envs/dev",
-    "envs/prod",
+    "envs/aws",
     "modules/access_policy",
     "modules/function",
     "modules/parameters",

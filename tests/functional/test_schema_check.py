@@ -73,10 +73,10 @@ def test_every_root_module_stack_and_example_passes_and_no_lock_file_lands_in_te
     rows = check.check_all()
     assert [name for name, ok, _ in rows if not ok] == [], rows
     names = [name for name, _, _ in rows]
-    assert "6.69.1 schema: envs/dev" in names and "6.69.1 schema: envs/prod" in names
-    assert len(names) == 10  # 2 roots, 4 modules, the stack, 2 examples, the dev plan's review
+    assert "6.69.1 schema: envs/aws-dev" in names and "6.69.1 schema: envs/aws-prod" in names
+    assert len(names) == 10  # the AWS root for dev and prod, 4 modules, the stack, 2 examples, the dev plan's review
     assert sorted((ROOT / "terraform").rglob(".terraform.lock.hcl")) == locks_before
-    lock = (check.SCRATCH / "envs" / "dev" / ".terraform.lock.hcl").read_text()
+    lock = (check.SCRATCH / "envs" / "aws-dev" / ".terraform.lock.hcl").read_text()
     assert 'version     = "6.69.1"' in lock
 
 

@@ -6,19 +6,21 @@ starts extensions/parameters-secrets-emulator from the layer, it registers with 
 runner's Extensions API and waits for events. It serves the extension's documented
 HTTP API (../shared/reference/extension.md) on localhost:
   GET /secretsmanager/get?secretId=...[&versionStage=...|&versionId=...]
-  GET /systemsmanager/parameters/get?name=...[&version=...|&label=...][&withDecryption=true]
-with the X-Aws-Parameters-Secrets-Token check, the TTL cache and the settings variables
-(cache on/off and size, port, MAX_CONNECTIONS requests served at once, log level, TTLs,
-backend timeouts), and secrets through /aws/reference/secretsmanager/<name>.
+  GET /systemsmanager/parameters/get[/]?name=...[&version=...|&label=...][&withDecryption=true]
+with the X-Aws-Parameters-Secrets-Token check, the TTL cache and the settings variables,
+and secrets through /aws/reference/secretsmanager/<name>. docs/extension-emulation.md
+tables each behaviour against what AWS documents and the test that holds it.
 
 It reads from the sandbox with the function's own permissions: each request is checked
-against the policies of the function's role (scripts/iam/policy.py) before the
-value is fetched, so a name outside the function's paths is refused as on AWS. Like the
-real extension it answers errors with an opaque HTTP 400 and logs the cause (never a
-value) to the function's log. Before the first INVOKE event (the INIT phase) it answers
-400, as the real one does. Backend trouble is answered as AWS's open-source Secrets Manager
-Agent does (the managed layer documents none): 429 when throttled (an emulator choice, so
-clients back off), 502 when unreachable, 504 past the configured timeout.
+against the policies of the function's role (scripts/iam/policy.py) in the request context
+AWS would supply (scripts/iam/context.py) before the value is fetched, so a name outside the
+function's paths is refused as on AWS. Upstream refusals answer HTTP 400 (as observed on the
+managed layer) and log the cause (never a value) to the function's log. Before the first
+INVOKE event (the INIT phase) it answers 400, as the real one does. Where the managed layer
+documents nothing, the emulation answers as AWS's open-source Secrets Manager Agent does:
+its check order, its refusals of X-Forwarded-For and unknown query parameters, its
+{"__type", "message"} error bodies, 502 when the backend is unreachable, 504 past the
+configured timeout; 429 when throttled is an emulator choice, so clients back off.
 """
 
 from __future__ import annotations

@@ -155,6 +155,7 @@ class Backend:
         self._session = boto3.session.Session()
         self._ssm = self._session.client("ssm", config=config(settings.parameters_timeout_ms))
         self._secrets = self._session.client("secretsmanager", config=config(settings.secrets_timeout_ms))
+        self._kms = self._session.client("kms", config=config(0))
         self.function_name = function_name
         self.region = self._session.region_name
         self.account = self._session.client("sts").get_caller_identity()["Account"]
@@ -176,6 +177,38 @@ class Backend:
             raise Refused(
                 f"AccessDeniedException: the function's role is not authorized to perform {action} "
                 f"on {resource} ({result.decision.replace('_', ' ')})"
+            )
+
+    def authorize_decrypt(self, service: iam_context.Service, key_id: str | None, item_arn: str, version_id: str | None) -> None:
+        """kms:Decrypt as KMS decides it when `service` decrypts for the function: the role's policies and the
+        key policy, in the context KMS sees (kms:ViaService, kms:CallerAccount, the encryption context)."""
+        if not key_id or key_id.startswith("alias/aws/"):  # the AWS managed key aws/<service>
+            key_arn = f"arn:aws:kms:{self.region}:{self.account}:{key_id or 'alias/aws/' + service}"
+            key_policy = iam_context.aws_managed_key_policy(service, self.region, self.account)
+        else:
+            metadata = self._call(self._kms.describe_key, KeyId=key_id)["KeyMetadata"]
+            key_arn = metadata["Arn"]
+            if metadata.get("KeyManager") == "AWS":
+                key_policy = iam_context.aws_managed_key_policy(service, self.region, self.account)
+            else:
+                key_policy = _document(self._call(self._kms.get_key_policy, KeyId=key_arn, PolicyName="default")["Policy"])
+        context = iam_context.for_decrypt_via(
+            self.request_context(),
+            service,
+            encryption=iam_context.encryption_context(service, item_arn, version_id),
+            key_account=key_arn.split(":")[4],
+        )
+        principal = iam_context.session_arn(self.role_arn, self.function_name)
+        result = iam_policy.decide(
+            self.policies, "kms:Decrypt", key_arn, context, resource_policy=key_policy, principal=principal
+        )
+        for problem in result.problems:
+            log(self.settings, "WARN", f"IAM evaluation of kms:Decrypt on {key_arn}: {problem}")
+        if result.decision != "allowed":
+            raise Refused(
+                f"AccessDeniedException: {service} could not decrypt {item_arn}: the function's role is not authorized "
+                f"to perform kms:Decrypt on {key_arn} through {service} ({result.decision.replace('_', ' ')}; "
+                "the role's policy and the key policy must both allow it)"
             )
 
     def parameter_arn(self, name: str) -> str:
@@ -201,11 +234,20 @@ class Backend:
                     "Selector": selector or None,
                 }
             }
-        self.authorize("ssm:GetParameter", self.parameter_arn(name))
+        arn = self.parameter_arn(name)
+        self.authorize("ssm:GetParameter", arn)
+        if decrypt:  # a SecureString is decrypted by Parameter Store with the caller's permissions
+            plain_name = "/" + arn.split(":parameter/", 1)[1] if name.startswith("arn:") else name
+            found = self._call(
+                self._ssm.describe_parameters, ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [plain_name]}]
+            )["Parameters"]
+            if found and found[0].get("Type") == "SecureString":
+                self.authorize_decrypt("ssm", found[0].get("KeyId"), arn, None)
         return self._call(self._ssm.get_parameter, Name=name + selector, WithDecryption=decrypt)
 
     def get_secret(self, secret_id: str, stage: str | None, version_id: str | None) -> dict[str, Any]:
-        arn = self._call(self._secrets.describe_secret, SecretId=secret_id)["ARN"]
+        described = self._call(self._secrets.describe_secret, SecretId=secret_id)
+        arn = described["ARN"]
         self.authorize("secretsmanager:GetSecretValue", arn)
         # No stage and no version means AWSCURRENT; asking for it by name also avoids moto's
         # stale default version after UpdateSecretVersionStage (the rotation's finishSecret).
@@ -213,7 +255,10 @@ class Backend:
         kwargs = {k: v for k, v in kwargs.items() if v}
         if version_id:
             kwargs["VersionId"] = version_id
-        return self._call(self._secrets.get_secret_value, **kwargs)
+        secret = self._call(self._secrets.get_secret_value, **kwargs)
+        # Secrets Manager decrypts with the caller's permissions: the value is not returned unless KMS allows.
+        self.authorize_decrypt("secretsmanager", described.get("KmsKeyId"), arn, secret.get("VersionId"))
+        return secret
 
     @staticmethod
     def _call(method: Any, **kwargs: Any) -> dict[str, Any]:

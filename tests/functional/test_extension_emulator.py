@@ -262,3 +262,82 @@ def test_timeout_zero_means_no_timeout(app: App, aws_env: str) -> None:
     backend = Backend(app.function, Settings.from_env({"SSM_PARAMETER_STORE_TIMEOUT_MILLIS": "250"}))
     assert backend._secrets.meta.config.read_timeout is None and backend._secrets.meta.config.connect_timeout is None
     assert backend._ssm.meta.config.read_timeout == 0.25
+
+
+# --- Customer-managed keys: KMS decides the decryption the service does for the function ---------
+
+
+@pytest.fixture(scope="module")
+def cmk_items(app: App) -> dict[str, str]:
+    """A KMS key made in the test moto server, a secret and a SecureString encrypted with it, and a second
+    function whose role is the app's plus kms:Decrypt on that key via the two services (the access policy's shape)."""
+    from tests.functional.conftest import ACCOUNT, REGION, client, deploy_function
+
+    kms = client(app.endpoint, "kms")
+    key_arn = kms.create_key(Description="app key")["KeyMetadata"]["Arn"]  # default policy: delegates to IAM
+    # A key whose policy names only another role: no IAM policy can grant its use (KMS key policies).
+    closed = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/someone-else"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    closed_key = kms.create_key(Description="closed key", Policy=json.dumps(closed))["KeyMetadata"]["Arn"]
+    client(app.endpoint, "secretsmanager").create_secret(
+        Name="/test/app/secrets/closed", SecretString="CANARY-closed", KmsKeyId=closed_key
+    )
+    secret, parameter = "/test/app/secrets/cmk_token", "/test/app/secrets/cmk_password"
+    client(app.endpoint, "secretsmanager").create_secret(Name=secret, SecretString="CANARY-cmk-secret", KmsKeyId=key_arn)
+    client(app.endpoint, "ssm").put_parameter(Name=parameter, Value="CANARY-cmk-param", Type="SecureString", KeyId=key_arn)
+    role_policy = client(app.endpoint, "iam").get_role_policy(RoleName=app.function, PolicyName="read")["PolicyDocument"]
+    via = [f"ssm.{REGION}.amazonaws.com", f"secretsmanager.{REGION}.amazonaws.com"]
+    decrypt = {
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": [key_arn, closed_key],
+        "Condition": {"StringEquals": {"kms:ViaService": via}},
+    }
+    granted = {**role_policy, "Statement": [*role_policy["Statement"], decrypt]}
+    deploy_function(app.endpoint, "test-app-cmk", b"PK\x05\x06" + b"\x00" * 18, policy=granted)
+    assert key_arn.split(":")[4] == ACCOUNT
+    return {
+        "key": key_arn,
+        "secret": secret,
+        "parameter": parameter,
+        "granted_function": "test-app-cmk",
+        "closed_secret": "/test/app/secrets/closed",
+    }
+
+
+def test_reads_through_a_customer_managed_key_need_the_role_and_the_key_policy(
+    app: App, cmk_items: dict[str, str], aws_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With kms:Decrypt via the service in the role and a key policy delegating to IAM, both reads work; the same
+    reads by a role without the grant are refused (400, the cause in the log), as KMS refuses them."""
+    granted = Emulator(Settings(), Backend(cmk_items["granted_function"]), TOKEN)
+    refused = Emulator(Settings(), Backend(app.function), TOKEN)
+    for emulator in (granted, refused):
+        emulator.invoked.set()
+    reads = [
+        ("/secretsmanager/get", {"secretId": cmk_items["secret"]}, "SecretString", "CANARY-cmk-secret"),
+        ("/systemsmanager/parameters/get", {"name": cmk_items["parameter"], "withDecryption": "true"}, "Parameter", None),
+    ]
+    for path, query, field_name, value in reads:
+        status, body = get(granted, path, **query)
+        assert status == 200, body
+        answer = json.loads(body)[field_name]
+        assert (answer if value else answer["Value"]) == (value or "CANARY-cmk-param")
+        status, body = get(refused, path, **query)
+        assert status == 400 and json.loads(body)["__type"] == "AccessDeniedException"
+    log = capsys.readouterr().err
+    assert f"not authorized to perform kms:Decrypt on {cmk_items['key']}" in log and "CANARY-cmk" not in log
+    # A key policy that does not delegate to IAM refuses even the role that has the grant.
+    status, body = get(granted, "/secretsmanager/get", secretId=cmk_items["closed_secret"])
+    assert status == 400 and json.loads(body)["__type"] == "AccessDeniedException"
+    # Without decryption Parameter Store calls no KMS: the encrypted value comes back to either role.
+    assert get(refused, "/systemsmanager/parameters/get", name=cmk_items["parameter"])[0] == 200

@@ -148,11 +148,16 @@ class SandboxTarget(Target):
         return Invocation(outcome.payload, outcome.error, detail)
 
     def policy_decisions(self, stack: dict[str, Any], requests: list[tuple[str, str]]) -> list[str]:
+        """The role's real policies evaluated here (scripts/iam), in the context AWS supplies to the function's calls."""
+        from scripts.iam import context as iam_context
         from scripts.iam import policy as iam_policy
         from scripts.iam.roles import role_policies
 
         policies = role_policies(self.client("iam", stack["region"]), stack["role_arn"])
-        return [iam_policy.evaluate(policies, action, arn) for action, arn in requests]
+        context = iam_context.for_function(
+            role_arn=stack["role_arn"], session_name=stack["function_name"], region=stack["region"]
+        )
+        return [iam_policy.evaluate(policies, action, arn, context) for action, arn in requests]
 
     def deny_probe(self) -> dict[str, str]:
         probe = self.workspace().output("deny_probe")

@@ -6,19 +6,21 @@ starts extensions/parameters-secrets-emulator from the layer, it registers with 
 runner's Extensions API and waits for events. It serves the extension's documented
 HTTP API (../shared/reference/extension.md) on localhost:
   GET /secretsmanager/get?secretId=...[&versionStage=...|&versionId=...]
-  GET /systemsmanager/parameters/get?name=...[&version=...|&label=...][&withDecryption=true]
-with the X-Aws-Parameters-Secrets-Token check, the TTL cache and the settings variables
-(cache on/off and size, port, MAX_CONNECTIONS requests served at once, log level, TTLs,
-backend timeouts), and secrets through /aws/reference/secretsmanager/<name>.
+  GET /systemsmanager/parameters/get[/]?name=...[&version=...|&label=...][&withDecryption=true]
+with the X-Aws-Parameters-Secrets-Token check, the TTL cache and the settings variables,
+and secrets through /aws/reference/secretsmanager/<name>. docs/extension-emulation.md
+tables each behaviour against what AWS documents and the test that holds it.
 
 It reads from the sandbox with the function's own permissions: each request is checked
-against the policies of the function's role (scripts/iam/policy.py) before the
-value is fetched, so a name outside the function's paths is refused as on AWS. Like the
-real extension it answers errors with an opaque HTTP 400 and logs the cause (never a
-value) to the function's log. Before the first INVOKE event (the INIT phase) it answers
-400, as the real one does. Backend trouble is answered as AWS's open-source Secrets Manager
-Agent does (the managed layer documents none): 429 when throttled (an emulator choice, so
-clients back off), 502 when unreachable, 504 past the configured timeout.
+against the policies of the function's role (scripts/iam/policy.py) in the request context
+AWS would supply (scripts/iam/context.py) before the value is fetched, so a name outside the
+function's paths is refused as on AWS. Upstream refusals answer HTTP 400 (as observed on the
+managed layer) and log the cause (never a value) to the function's log. Before the first
+INVOKE event (the INIT phase) it answers 400, as the real one does. Where the managed layer
+documents nothing, the emulation answers as AWS's open-source Secrets Manager Agent does:
+its check order, its refusals of X-Forwarded-For and unknown query parameters, its
+{"__type", "message"} error bodies, 502 when the backend is unreachable, 504 past the
+configured timeout; 429 when throttled is an emulator choice, so clients back off.
 """
 
 from __future__ import annotations
@@ -32,11 +34,12 @@ import time
 import urllib.parse
 import urllib.request
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from scripts.iam import context as iam_context
 from scripts.iam import policy as iam_policy
 from scripts.iam.roles import role_policies
 
@@ -60,6 +63,7 @@ class Settings:
     parameters_ttl: int = 300
     secrets_timeout_ms: int = 0
     parameters_timeout_ms: int = 0
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # logged at WARN when serving starts
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Settings:
@@ -72,6 +76,15 @@ class Settings:
         enabled = env.get("PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED", "TRUE").upper()
         if enabled not in ("TRUE", "FALSE"):
             raise ValueError(f"PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED={enabled!r} is not TRUE or FALSE")
+        warnings = []
+
+        def ttl(name: str) -> int:
+            raw = env.get(name, "300")
+            if raw.isdigit() and int(raw) > 300:  # not fatal: the extension clamps it and says so
+                warnings.append(f"{name} exceeds max limit. Setting {name} to 5m0s")
+                return 300
+            return number(name, 300, 0, 300)
+
         level = env.get("PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL", "INFO").upper()
         if level not in LEVELS:
             raise ValueError(f"PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL={level!r} is not one of {', '.join(LEVELS)}")
@@ -81,10 +94,11 @@ class Settings:
             http_port=number("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", 2773, 1, 65535),
             max_connections=number("PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS", 3, 1, 1 << 16),
             log_level=level,
-            secrets_ttl=number("SECRETS_MANAGER_TTL", 300, 0, 300),
-            parameters_ttl=number("SSM_PARAMETER_STORE_TTL", 300, 0, 300),
+            secrets_ttl=ttl("SECRETS_MANAGER_TTL"),
+            parameters_ttl=ttl("SSM_PARAMETER_STORE_TTL"),
             secrets_timeout_ms=number("SECRETS_MANAGER_TIMEOUT_MILLIS", 0, 0, 1 << 31),
             parameters_timeout_ms=number("SSM_PARAMETER_STORE_TIMEOUT_MILLIS", 0, 0, 1 << 31),
+            warnings=tuple(warnings),
         )
 
 
@@ -136,24 +150,66 @@ class Backend:
         settings = settings or Settings()
 
         def config(timeout_ms: int) -> Config:
-            seconds = timeout_ms / 1000 if timeout_ms else 60
+            seconds = timeout_ms / 1000 if timeout_ms else None  # 0 means no timeout
             return Config(connect_timeout=seconds, read_timeout=seconds, retries={"max_attempts": 1})
 
         self._session = boto3.session.Session()
         self._ssm = self._session.client("ssm", config=config(settings.parameters_timeout_ms))
         self._secrets = self._session.client("secretsmanager", config=config(settings.secrets_timeout_ms))
+        self._kms = self._session.client("kms", config=config(0))
         self.function_name = function_name
         self.region = self._session.region_name
         self.account = self._session.client("sts").get_caller_identity()["Account"]
+        self.settings = settings
+        lambda_client = self._session.client("lambda")
+        self.role_arn = lambda_client.get_function_configuration(FunctionName=function_name)["Role"]
         # The function's permissions, read once when the extension starts (INIT).
         self.policies = load_role_policies(self._session, function_name)
 
+    def request_context(self) -> dict[str, Any]:
+        """The context AWS supplies for the function's own calls (its role session, over HTTPS)."""
+        return iam_context.for_function(role_arn=self.role_arn, session_name=self.function_name, region=self.region)
+
     def authorize(self, action: str, resource: str) -> None:
-        decision = iam_policy.evaluate(self.policies, action, resource)
-        if decision != "allowed":
+        result = iam_policy.decide(self.policies, action, resource, self.request_context())
+        for problem in result.problems:
+            log(self.settings, "WARN", f"IAM evaluation of {action} on {resource}: {problem}")
+        if result.decision != "allowed":
             raise Refused(
                 f"AccessDeniedException: the function's role is not authorized to perform {action} "
-                f"on {resource} ({decision.replace('_', ' ')})"
+                f"on {resource} ({result.decision.replace('_', ' ')})"
+            )
+
+    def authorize_decrypt(self, service: iam_context.Service, key_id: str | None, item_arn: str, version_id: str | None) -> None:
+        """kms:Decrypt as KMS decides it when `service` decrypts for the function: the role's policies and the
+        key policy, in the context KMS sees (kms:ViaService, kms:CallerAccount, the encryption context)."""
+        if not key_id or key_id.startswith("alias/aws/"):  # the AWS managed key aws/<service>
+            key_arn = f"arn:aws:kms:{self.region}:{self.account}:{key_id or 'alias/aws/' + service}"
+            key_policy = iam_context.aws_managed_key_policy(service, self.region, self.account)
+        else:
+            metadata = self._call(self._kms.describe_key, KeyId=key_id)["KeyMetadata"]
+            key_arn = metadata["Arn"]
+            if metadata.get("KeyManager") == "AWS":
+                key_policy = iam_context.aws_managed_key_policy(service, self.region, self.account)
+            else:
+                key_policy = _document(self._call(self._kms.get_key_policy, KeyId=key_arn, PolicyName="default")["Policy"])
+        context = iam_context.for_decrypt_via(
+            self.request_context(),
+            service,
+            encryption=iam_context.encryption_context(service, item_arn, version_id),
+            key_account=key_arn.split(":")[4],
+        )
+        principal = iam_context.session_arn(self.role_arn, self.function_name)
+        result = iam_policy.decide(
+            self.policies, "kms:Decrypt", key_arn, context, resource_policy=key_policy, principal=principal
+        )
+        for problem in result.problems:
+            log(self.settings, "WARN", f"IAM evaluation of kms:Decrypt on {key_arn}: {problem}")
+        if result.decision != "allowed":
+            raise Refused(
+                f"AccessDeniedException: {service} could not decrypt {item_arn}: the function's role is not authorized "
+                f"to perform kms:Decrypt on {key_arn} through {service} ({result.decision.replace('_', ' ')}; "
+                "the role's policy and the key policy must both allow it)"
             )
 
     def parameter_arn(self, name: str) -> str:
@@ -179,11 +235,20 @@ class Backend:
                     "Selector": selector or None,
                 }
             }
-        self.authorize("ssm:GetParameter", self.parameter_arn(name))
+        arn = self.parameter_arn(name)
+        self.authorize("ssm:GetParameter", arn)
+        if decrypt:  # a SecureString is decrypted by Parameter Store with the caller's permissions
+            plain_name = "/" + arn.split(":parameter/", 1)[1] if name.startswith("arn:") else name
+            found = self._call(
+                self._ssm.describe_parameters, ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [plain_name]}]
+            )["Parameters"]
+            if found and found[0].get("Type") == "SecureString":
+                self.authorize_decrypt("ssm", found[0].get("KeyId"), arn, None)
         return self._call(self._ssm.get_parameter, Name=name + selector, WithDecryption=decrypt)
 
     def get_secret(self, secret_id: str, stage: str | None, version_id: str | None) -> dict[str, Any]:
-        arn = self._call(self._secrets.describe_secret, SecretId=secret_id)["ARN"]
+        described = self._call(self._secrets.describe_secret, SecretId=secret_id)
+        arn = described["ARN"]
         self.authorize("secretsmanager:GetSecretValue", arn)
         # No stage and no version means AWSCURRENT; asking for it by name also avoids moto's
         # stale default version after UpdateSecretVersionStage (the rotation's finishSecret).
@@ -191,11 +256,20 @@ class Backend:
         kwargs = {k: v for k, v in kwargs.items() if v}
         if version_id:
             kwargs["VersionId"] = version_id
-        return self._call(self._secrets.get_secret_value, **kwargs)
+        secret = self._call(self._secrets.get_secret_value, **kwargs)
+        # Secrets Manager decrypts with the caller's permissions: the value is not returned unless KMS allows.
+        self.authorize_decrypt("secretsmanager", described.get("KmsKeyId"), arn, secret.get("VersionId"))
+        return secret
 
     @staticmethod
     def _call(method: Any, **kwargs: Any) -> dict[str, Any]:
-        from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
+        from botocore.exceptions import (
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+            ParamValidationError,
+            ReadTimeoutError,
+        )
 
         try:
             response = method(**kwargs)
@@ -203,6 +277,8 @@ class Backend:
             error = exc.response.get("Error", {})
             kind = Throttled if error.get("Code") in ("ThrottlingException", "TooManyUpdates", "ThrottledException") else Refused
             raise kind(f"{error.get('Code', 'ClientError')}: {error.get('Message', '')}") from None
+        except ParamValidationError as exc:  # malformed input: the service would answer ValidationException
+            raise Refused(f"ValidationException: {' '.join(str(exc).split())}") from None
         except (ConnectTimeoutError, ReadTimeoutError) as exc:
             raise BackendTimeout(f"timeout: {type(exc).__name__}") from None
         except EndpointConnectionError as exc:
@@ -217,8 +293,32 @@ def load_role_policies(session: Any, function_name: str) -> list[dict[str, Any]]
     return role_policies(session.client("iam"), role_arn)
 
 
+ROUTES = {
+    # The SSM guide's own examples call /systemsmanager/parameters/get/?name=...; both forms work.
+    "/secretsmanager/get": "secret",
+    "/secretsmanager/get/": "secret",
+    "/systemsmanager/parameters/get": "parameter",
+    "/systemsmanager/parameters/get/": "parameter",
+}
+QUERY_PARAMETERS = {
+    "secret": {"secretId", "versionStage", "versionId"},
+    "parameter": {"name", "version", "label", "withDecryption"},
+}
+
+
+def error_body(kind: str, message: str) -> bytes:
+    """An error in the shape of AWS's Secrets Manager Agent: {"__type", "message"} (the managed layer documents none)."""
+    return json.dumps({"__type": kind, "message": message}).encode()
+
+
+def _refusal_body(exc: Refused) -> bytes:
+    """The upstream error's code as __type; the detail goes to the log only, as with the managed layer."""
+    kind, _, detail = str(exc).partition(": ")
+    return error_body(kind if detail else type(exc).__name__, OPAQUE_ERROR.decode())
+
+
 class Emulator:
-    """The HTTP API's logic: token, phase, cache, dispatch. Independent of the socket server."""
+    """The HTTP API's logic: checks, phase, cache, dispatch. Independent of the socket server."""
 
     def __init__(self, settings: Settings, backend: Any, token: str) -> None:
         self.settings = settings
@@ -227,46 +327,59 @@ class Emulator:
         self.invoked = threading.Event()  # set at the first INVOKE event: INIT is over
         self._cache: OrderedDict[tuple[str, ...], tuple[float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
-        self._connections = threading.BoundedSemaphore(settings.max_connections)  # requests served at once
+        # MAX_CONNECTIONS: the connections the extension opens to the services (outbound only).
+        self._connections = threading.BoundedSemaphore(settings.max_connections)
         self.backend_calls = 0
+        for warning in settings.warnings:
+            log(settings, "WARN", warning)
 
     def handle(self, method: str, path: str, query: dict[str, str], headers: dict[str, str]) -> tuple[int, bytes]:
-        """Answer one request: (HTTP status, body)."""
-        route = {"/secretsmanager/get": "secret", "/systemsmanager/parameters/get": "parameter"}.get(path)
-        if route is None:
-            return 404, b"not found"
-        if method != "GET":
-            return 405, b"method not allowed"
+        """Answer one request: (HTTP status, body). `query` keeps the order of the URL (first value wins)."""
+        # The order of the checks is the Agent's: forwarding and token first, then method and path.
+        if "x-forwarded-for" in headers:
+            log(self.settings, "WARN", "request with an X-Forwarded-For header refused")
+            return 400, error_body("BadRequest", "Forwarded")
         if not self.token or headers.get(TOKEN_HEADER.lower()) != self.token:
             log(self.settings, "WARN", f"request without the right {TOKEN_HEADER} header refused")
-            return 403, b"forbidden: missing or wrong " + TOKEN_HEADER.encode()
+            return 403, error_body("Forbidden", f"missing or wrong {TOKEN_HEADER} header")
+        if method != "GET":
+            return 405, error_body("MethodNotAllowed", "only GET is allowed")
+        route = ROUTES.get(path)
+        if route is None:
+            return 404, error_body("NotFound", "unknown path")
+        unknown = sorted(set(query) - QUERY_PARAMETERS[route])
+        if unknown:
+            log(self.settings, "WARN", f"request with unknown query parameters refused: {', '.join(unknown)}")
+            return 400, error_body("ValidationException", f"unknown query parameter {unknown[0]}")
         if not self.invoked.is_set():
             log(self.settings, "ERROR", "request during INIT refused: the extension serves requests from the first invocation on")
             return 400, OPAQUE_ERROR
-        with self._connections:  # beyond MAX_CONNECTIONS, requests wait their turn
-            try:
-                if route == "secret":
-                    return 200, self._secret(query)
-                return 200, self._parameter(query)
-            except Refused as exc:
-                log(self.settings, "ERROR", f"{route} request failed: {exc}")
-                return exc.status, OPAQUE_ERROR
+        try:
+            if route == "secret":
+                return 200, self._secret(query)
+            return 200, self._parameter(query)
+        except Refused as exc:
+            log(self.settings, "ERROR", f"{route} request failed: {exc}")
+            return exc.status, _refusal_body(exc)
+        except Exception as exc:  # never a dropped connection: an answer, and one log line without a traceback
+            log(self.settings, "ERROR", f"{route} request failed unexpectedly: {type(exc).__name__}")
+            return 500, error_body("InternalFailure", "an unexpected error occurred while executing request")
 
     def _cached(self, key: tuple[str, ...], ttl: int, fetch: Any) -> bytes:
         use_cache = self.settings.cache_enabled and self.settings.cache_size > 0 and ttl > 0
-        now = time.monotonic()
         if use_cache:
             with self._lock:
                 hit = self._cache.get(key)
-                if hit and hit[0] > now:
+                if hit and hit[0] > time.monotonic():
                     self._cache.move_to_end(key)
                     log(self.settings, "DEBUG", f"cache hit for {key[1]}")
-                    return hit[1]
-        self.backend_calls += 1
-        body = json.dumps(fetch(), default=_json_default).encode()
+                    return hit[1]  # a hit never waits for a backend connection
+        with self._connections:  # beyond MAX_CONNECTIONS, backend calls wait their turn
+            self.backend_calls += 1
+            body = json.dumps(fetch(), default=_json_default).encode()
         if use_cache:
             with self._lock:
-                self._cache[key] = (now + ttl, body)
+                self._cache[key] = (time.monotonic() + ttl, body)
                 self._cache.move_to_end(key)
                 while len(self._cache) > self.settings.cache_size:
                     self._cache.popitem(last=False)
@@ -284,7 +397,9 @@ class Emulator:
         name = query.get("name")
         if not name:
             raise Refused("ValidationException: name is required")
-        selector = f":{query['version']}" if "version" in query else f":{query['label']}" if "label" in query else ""
+        # version and label together: the first one after `?` is used (SSM guide).
+        chosen = next((k for k in query if k in ("version", "label")), None)
+        selector = f":{query[chosen]}" if chosen else ""
         decrypt = query.get("withDecryption", "false").lower() == "true"
         key = ("parameter", name, selector, str(decrypt))
         return self._cached(
@@ -299,20 +414,24 @@ def make_server(emulator: Emulator) -> ThreadingHTTPServer:
 
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
-            url = urllib.parse.urlsplit(self.path)
-            # First value of each parameter wins, as with the real extension.
-            query: dict[str, str] = {}
-            for key, value in urllib.parse.parse_qsl(url.query, keep_blank_values=True):
-                query.setdefault(key, value)
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            status, body = emulator.handle(self.command, url.path, query, headers)
+            try:
+                url = urllib.parse.urlsplit(self.path)
+                # First value of each parameter wins, in the URL's order.
+                query: dict[str, str] = {}
+                for key, value in urllib.parse.parse_qsl(url.query, keep_blank_values=True):
+                    query.setdefault(key, value)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                status, body = emulator.handle(self.command, url.path, query, headers)
+            except Exception as exc:  # malformed request line or query: an answer, not a dropped connection
+                log(emulator.settings, "ERROR", f"malformed request refused: {type(exc).__name__}")
+                status, body = 400, error_body("BadRequest", "malformed request")
             self.send_response(status)
-            self.send_header("Content-Type", "application/json" if status == 200 else "text/plain")
+            self.send_header("Content-Type", "application/json" if status == 200 or body.startswith(b"{") else "text/plain")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
-        do_GET = do_POST = do_PUT = do_DELETE = _answer
+        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _answer
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib's name)
             return  # request lines carry names only, but stay quiet like the real extension

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
 import json
+import threading
+import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 
@@ -35,9 +39,13 @@ def test_reads_own_secret_and_parameters(emulator: Emulator, app: App) -> None:
 
 
 def test_refuses_names_outside_the_role_policy(emulator: Emulator, app: App, capsys: pytest.CaptureFixture[str]) -> None:
-    """A neighbour's parameter that exists is refused with the opaque 400; the cause is logged, not the value."""
+    """A neighbour's parameter that exists is refused with 400 and the opaque message; the cause is logged, not the value."""
     status, body = get(emulator, "/systemsmanager/parameters/get", name=app.neighbour_parameter)
-    assert (status, body) == (400, b"an unexpected error occurred while executing request")
+    assert status == 400
+    assert json.loads(body) == {
+        "__type": "AccessDeniedException",
+        "message": "an unexpected error occurred while executing request",
+    }
     log = capsys.readouterr().err
     assert "AccessDeniedException" in log and app.neighbour_parameter in log
     assert app.values[app.neighbour_parameter] not in log
@@ -85,7 +93,9 @@ def test_unknown_path_and_method(emulator: Emulator) -> None:
 def test_settings_are_validated() -> None:
     """Out-of-range settings are refused with the variable's name."""
     with pytest.raises(ValueError, match="SECRETS_MANAGER_TTL"):
-        Settings.from_env({"SECRETS_MANAGER_TTL": "301"})
+        Settings.from_env({"SECRETS_MANAGER_TTL": "-1"})
+    with pytest.raises(ValueError, match="CACHE_SIZE"):
+        Settings.from_env({"PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE": "1001"})
     with pytest.raises(ValueError, match="LOG_LEVEL"):
         Settings.from_env({"PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL": "LOUD"})
 
@@ -151,3 +161,183 @@ def test_version_and_label_select_a_parameter_version(emulator: Emulator, app: A
         for query in ({}, {"version": "1"}, {"label": "stable"})
     ]
     assert values == ["second", "first", "first"]
+
+
+# --- The documented contract, over real HTTP (docs/extension-emulation.md has the table) ---------
+
+
+@pytest.fixture
+def served(app: App, aws_env: str) -> Iterator[int]:
+    """The emulation on a free port with the app's real backend; yields the port."""
+    port = free_port()
+    emulator = Emulator(Settings(http_port=port), Backend(app.function), TOKEN)
+    emulator.invoked.set()
+    server = make_server(emulator)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield port
+    server.shutdown()
+    server.server_close()
+
+
+def request(port: int, target: str, *, method: str = "GET", headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """One request over a real socket: (status, body). Raises if the connection is dropped."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, target, headers={"X-Aws-Parameters-Secrets-Token": TOKEN} if headers is None else headers)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def test_slash_before_the_query_as_in_the_ssm_guide(served: int, app: App) -> None:
+    """/systemsmanager/parameters/get/?name=... (the SSM guide's own examples) answers like the form without the slash."""
+    status, body = request(served, "/systemsmanager/parameters/get/?name=" + urllib.parse.quote(app.parameter, safe=""))
+    assert status == 200 and json.loads(body)["Parameter"]["Name"] == app.parameter
+
+
+def test_first_of_version_and_label_after_the_question_mark_wins(served: int, aws_env: str) -> None:
+    """SSM guide: with both version and label, the first one after ? is used."""
+    import boto3
+
+    ssm = boto3.client("ssm")
+    name = "/test/app/config/ordered"
+    ssm.put_parameter(Name=name, Value="first", Type="String")
+    ssm.put_parameter(Name=name, Value="second", Type="String", Overwrite=True)
+    ssm.label_parameter_version(Name=name, ParameterVersion=1, Labels=["stable"])
+    quoted = urllib.parse.quote(name, safe="")
+    _, by_label = request(served, f"/systemsmanager/parameters/get?name={quoted}&label=stable&version=2")
+    _, by_version = request(served, f"/systemsmanager/parameters/get?name={quoted}&version=2&label=stable")
+    assert json.loads(by_label)["Parameter"]["Value"] == "first"
+    assert json.loads(by_version)["Parameter"]["Value"] == "second"
+
+
+def test_malformed_input_gets_an_answer_not_a_dropped_connection(
+    served: int, app: App, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """versionId=nope: HTTP 400 in the Agent's error shape, one log line, no traceback."""
+    status, body = request(served, f"/secretsmanager/get?secretId={urllib.parse.quote(app.secret, safe='')}&versionId=nope")
+    assert status == 400 and json.loads(body)["__type"] == "ValidationException"
+    assert "Traceback" not in capsys.readouterr().err
+    status, body = request(served, "/secretsmanager/get?secretId=%ZZ%")
+    assert status in (400, 404) and json.loads(body)["__type"]
+
+
+def test_token_is_checked_before_method_and_path(served: int) -> None:
+    """No token: 403 whatever the method or path (the Agent's order); with the token: 405, then 404."""
+    assert request(served, "/nope", method="POST", headers={})[0] == 403
+    assert request(served, "/nope", method="POST")[0] == 405
+    status, body = request(served, "/nope")
+    assert status == 404 and set(json.loads(body)) == {"__type", "message"}
+
+
+def test_unknown_query_parameters_and_forwarding_are_refused(served: int, app: App) -> None:
+    """As the Agent does: an unknown query parameter (e.g. the Agent-only refreshNow) or X-Forwarded-For gets 400."""
+    secret = urllib.parse.quote(app.secret, safe="")
+    assert request(served, f"/secretsmanager/get?secretId={secret}")[0] == 200
+    status, body = request(served, f"/secretsmanager/get?secretId={secret}&refreshNow=true")
+    assert status == 400 and json.loads(body)["__type"] == "ValidationException"
+    forwarded = {"X-Aws-Parameters-Secrets-Token": TOKEN, "X-Forwarded-For": "203.0.113.7"}
+    assert request(served, f"/secretsmanager/get?secretId={secret}", headers=forwarded)[0] == 400
+
+
+def test_ttl_above_300_is_clamped_with_a_warning(app: App, aws_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A TTL above 300 is not fatal: 300 and a WARN line, as the extension does; the emulation serves."""
+    settings = Settings.from_env({"SECRETS_MANAGER_TTL": "900", "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(free_port())})
+    assert settings.secrets_ttl == 300
+    emulator = Emulator(settings, Backend(app.function), TOKEN)
+    emulator.invoked.set()
+    assert "WARN SECRETS_MANAGER_TTL exceeds max limit. Setting SECRETS_MANAGER_TTL to 5m0s" in capsys.readouterr().err
+    server = make_server(emulator)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert request(settings.http_port, f"/secretsmanager/get?secretId={urllib.parse.quote(app.secret, safe='')}")[0] == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_timeout_zero_means_no_timeout(app: App, aws_env: str) -> None:
+    """*_TIMEOUT_MILLIS=0 leaves the backend calls without a timeout; a number sets it in milliseconds."""
+    backend = Backend(app.function, Settings.from_env({"SSM_PARAMETER_STORE_TIMEOUT_MILLIS": "250"}))
+    assert backend._secrets.meta.config.read_timeout is None and backend._secrets.meta.config.connect_timeout is None
+    assert backend._ssm.meta.config.read_timeout == 0.25
+
+
+# --- Customer-managed keys: KMS decides the decryption the service does for the function ---------
+
+
+@pytest.fixture(scope="module")
+def cmk_items(app: App) -> dict[str, str]:
+    """A KMS key made in the test moto server, a secret and a SecureString encrypted with it, and a second
+    function whose role is the app's plus kms:Decrypt on that key via the two services (the access policy's shape)."""
+    from tests.functional.conftest import ACCOUNT, REGION, client, deploy_function
+
+    kms = client(app.endpoint, "kms")
+    key_arn = kms.create_key(Description="app key")["KeyMetadata"]["Arn"]  # default policy: delegates to IAM
+    # A key whose policy names only another role: no IAM policy can grant its use (KMS key policies).
+    closed = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/someone-else"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    closed_key = kms.create_key(Description="closed key", Policy=json.dumps(closed))["KeyMetadata"]["Arn"]
+    client(app.endpoint, "secretsmanager").create_secret(
+        Name="/test/app/secrets/closed", SecretString="CANARY-closed", KmsKeyId=closed_key
+    )
+    secret, parameter = "/test/app/secrets/cmk_token", "/test/app/secrets/cmk_password"
+    client(app.endpoint, "secretsmanager").create_secret(Name=secret, SecretString="CANARY-cmk-secret", KmsKeyId=key_arn)
+    client(app.endpoint, "ssm").put_parameter(Name=parameter, Value="CANARY-cmk-param", Type="SecureString", KeyId=key_arn)
+    role_policy = client(app.endpoint, "iam").get_role_policy(RoleName=app.function, PolicyName="read")["PolicyDocument"]
+    via = [f"ssm.{REGION}.amazonaws.com", f"secretsmanager.{REGION}.amazonaws.com"]
+    decrypt = {
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": [key_arn, closed_key],
+        "Condition": {"StringEquals": {"kms:ViaService": via}},
+    }
+    granted = {**role_policy, "Statement": [*role_policy["Statement"], decrypt]}
+    deploy_function(app.endpoint, "test-app-cmk", b"PK\x05\x06" + b"\x00" * 18, policy=granted)
+    assert key_arn.split(":")[4] == ACCOUNT
+    return {
+        "key": key_arn,
+        "secret": secret,
+        "parameter": parameter,
+        "granted_function": "test-app-cmk",
+        "closed_secret": "/test/app/secrets/closed",
+    }
+
+
+def test_reads_through_a_customer_managed_key_need_the_role_and_the_key_policy(
+    app: App, cmk_items: dict[str, str], aws_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With kms:Decrypt via the service in the role and a key policy delegating to IAM, both reads work; the same
+    reads by a role without the grant are refused (400, the cause in the log), as KMS refuses them."""
+    granted = Emulator(Settings(), Backend(cmk_items["granted_function"]), TOKEN)
+    refused = Emulator(Settings(), Backend(app.function), TOKEN)
+    for emulator in (granted, refused):
+        emulator.invoked.set()
+    reads = [
+        ("/secretsmanager/get", {"secretId": cmk_items["secret"]}, "SecretString", "CANARY-cmk-secret"),
+        ("/systemsmanager/parameters/get", {"name": cmk_items["parameter"], "withDecryption": "true"}, "Parameter", None),
+    ]
+    for path, query, field_name, value in reads:
+        status, body = get(granted, path, **query)
+        assert status == 200, body
+        answer = json.loads(body)[field_name]
+        assert (answer if value else answer["Value"]) == (value or "CANARY-cmk-param")
+        status, body = get(refused, path, **query)
+        assert status == 400 and json.loads(body)["__type"] == "AccessDeniedException"
+    log = capsys.readouterr().err
+    assert f"not authorized to perform kms:Decrypt on {cmk_items['key']}" in log and "CANARY-cmk" not in log
+    # A key policy that does not delegate to IAM refuses even the role that has the grant.
+    status, body = get(granted, "/secretsmanager/get", secretId=cmk_items["closed_secret"])
+    assert status == 400 and json.loads(body)["__type"] == "AccessDeniedException"
+    # Without decryption Parameter Store calls no KMS: the encrypted value comes back to either role.
+    assert get(refused, "/systemsmanager/parameters/get", name=cmk_items["parameter"])[0] == 200

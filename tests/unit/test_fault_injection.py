@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -104,7 +105,7 @@ def test_cold_start_400_then_ready(served: tuple[Emulator, ScriptedBackend]) -> 
 
 
 def test_max_connections_limits_requests_served_at_once(served: tuple[Emulator, ScriptedBackend]) -> None:
-    """With MAX_CONNECTIONS=2, six concurrent reads never have more than two backend calls in flight."""
+    """With MAX_CONNECTIONS=2, six concurrent reads never have more than two backend calls (outbound) in flight."""
     _, backend = served
     backend.delay = 0.1
     names = [f"/a/b/c/p{i}" for i in range(6)]
@@ -133,3 +134,37 @@ def test_cache_size_evicts_the_least_recently_used_and_zero_bypasses() -> None:
             )
             assert status == 200
         assert backend.calls == expected_calls, settings
+
+
+def test_cache_hits_never_wait_for_a_backend_connection() -> None:
+    """MAX_CONNECTIONS limits the outbound calls only: with one connection busy on a slow fetch, a cached
+    value still comes back at once (it waited 0.9 s behind the fetch when inbound requests were throttled)."""
+    port = free_port()
+    backend = ScriptedBackend()
+    emulator = Emulator(Settings(http_port=port, max_connections=1), backend, TOKEN)
+    emulator.invoked.set()
+    server = make_server(emulator)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        headers = {"X-Aws-Parameters-Secrets-Token": TOKEN}
+
+        def fetch(name: str) -> None:
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/systemsmanager/parameters/get?name={name}", headers=headers
+            )
+            with urllib.request.urlopen(request, timeout=5) as response:
+                assert response.status == 200
+
+        fetch("%2Fa%2Fb%2Fc%2Fcached")
+        backend.delay = 1.0
+        slow = threading.Thread(target=fetch, args=("%2Fa%2Fb%2Fc%2Fslow",))
+        slow.start()
+        time.sleep(0.2)  # the slow fetch now holds the only backend connection
+        started = time.monotonic()
+        fetch("%2Fa%2Fb%2Fc%2Fcached")
+        assert time.monotonic() - started < 0.3
+        slow.join()
+        assert backend.calls == 2
+    finally:
+        server.shutdown()
+        server.server_close()

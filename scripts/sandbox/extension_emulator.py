@@ -41,7 +41,7 @@ from typing import Any
 
 from scripts.iam import context as iam_context
 from scripts.iam import policy as iam_policy
-from scripts.iam.roles import role_policies
+from scripts.iam.roles import document, role_policies
 
 NAME = "parameters-secrets-emulator"
 SECRET_REFERENCE = "/aws/reference/secretsmanager/"
@@ -192,7 +192,7 @@ class Backend:
             if metadata.get("KeyManager") == "AWS":
                 key_policy = iam_context.aws_managed_key_policy(service, self.region, self.account)
             else:
-                key_policy = _document(self._call(self._kms.get_key_policy, KeyId=key_arn, PolicyName="default")["Policy"])
+                key_policy = document(self._call(self._kms.get_key_policy, KeyId=key_arn, PolicyName="default")["Policy"])
         context = iam_context.for_decrypt_via(
             self.request_context(),
             service,

@@ -104,7 +104,7 @@ def _apply_interrupted(checkout: Checkout, when: str, sig: signal.Signals) -> st
         seen.append(line)
         if when in line:
             pattern = f"-chdir={checkout.path}/build/sandbox-tf/envs/sandbox apply"
-            subprocess.run(["pkill", f"-{sig.name.removeprefix('SIG')}", "-f", pattern], check=False)
+            subprocess.run(["pkill", f"-{sig.name.removeprefix('SIG')}", "-f", "--", pattern], check=False)
             break
     seen.extend(process.stdout)
     process.wait(timeout=120)

@@ -65,7 +65,7 @@ rotate: check-env setup ## Rotate the app's secrets now (sandbox: the four steps
 smoke: check-env setup ## Invoke the deployed function and check what it read (pass/fail table)
 	@$(PY) -m scripts.cli smoke
 
-destroy: check-env setup ## Destroy the deployment (ENV=dev|prod needs CONFIRM=<env>)
+destroy: check-env setup package ## Destroy the deployment (ENV=dev|prod needs CONFIRM=<env>)
 	@$(PY) -m scripts.cli destroy
 
 test: setup ## Run the whole test suite (unit, functional, end-to-end)

@@ -109,11 +109,14 @@ def first_error(output: str | None) -> str:
     lines = [re.sub(r"^[│╷╵] ?", "", line.rstrip()) for line in (output or "").splitlines()]
     start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("Error")), None)
     if start is not None:
-        detail = next(
-            (line for line in lines[start + 1 :] if line and not line[0].isspace() and not line.startswith(("├", "Error"))),
-            "",
-        )
-        return f"{lines[start].strip()} {detail.strip()}".strip()
+        rest = lines[start + 1 :]
+        first = next((i for i, line in enumerate(rest) if line and not line[0].isspace() and line[0] not in "├"), None)
+        detail = []
+        for line in rest[first:] if first is not None and not rest[first].startswith("Error") else []:
+            if not line.strip():
+                break  # the detail is one paragraph, which Terraform wraps over several lines
+            detail.append(line.strip())
+        return " ".join([lines[start].strip(), *detail]).strip()
     tail = [line.strip() for line in lines if line.strip()]
     return tail[-1] if tail else "no output"
 

@@ -145,6 +145,7 @@ def test_stale_pid_file_naming_a_live_process_survives_sandbox_down(pair: tuple[
     bystander = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
     try:
         pid_file = checkout.path / ".sandbox/moto.pid"
+        pid_file.parent.mkdir(exist_ok=True)
         pid_file.write_text(json.dumps({"pid": bystander.pid, "start_time": "0", "port": 1}))
         result = ok(checkout.make("sandbox-down"))
         assert "stale" in result and "stopped nothing" in result

@@ -67,15 +67,7 @@ def _run(args: argparse.Namespace, target: Target) -> int:
     if args.command == "apply":
         deploy.apply(target)
     elif args.command == "deploy":
-        deploy.plan(target)
-        try:
-            deploy.apply(target)
-        except deploy.Orphaned as orphaned:
-            if not target.adopts_orphans:
-                raise
-            deploy.adopt(target, orphaned.found)  # what an interrupted apply left: adopt it, plan again
-            deploy.plan(target)
-            deploy.apply(target)
+        deploy.deploy(target)
         return _smoke(target, args.markdown, demo=True)
     elif args.command == "destroy":
         deploy.destroy(target)

@@ -30,6 +30,31 @@ SANDBOX = "sandbox"
 PROTECTED = ("prod",)  # apply needs CONFIRM=<env> here too, not only destroy
 
 
+# How to tell that a resource exists, by type, and its id for `terraform import`. A lookup
+# raises (KeyError for a value unknown in the plan, ClientError for "not found") when it is not.
+EXISTING = {
+    "aws_lambda_function": lambda c, v: c("lambda").get_function(FunctionName=v["function_name"]) and v["function_name"],
+    "aws_iam_role": lambda c, v: c("iam").get_role(RoleName=v["name"]) and v["name"],
+    "aws_iam_role_policy": lambda c, v: (
+        c("iam").get_role_policy(RoleName=v["role"], PolicyName=v["name"]) and f"{v['role']}:{v['name']}"
+    ),
+    "aws_cloudwatch_log_group": lambda c, v: next(
+        g["logGroupName"]
+        for g in c("logs").describe_log_groups(logGroupNamePrefix=v["name"])["logGroups"]
+        if g["logGroupName"] == v["name"]
+    ),
+    "aws_ssm_parameter": lambda c, v: c("ssm").get_parameter(Name=v["name"])["Parameter"]["Name"],
+    "aws_secretsmanager_secret": lambda c, v: c("secretsmanager").describe_secret(SecretId=v["name"])["ARN"],
+    "aws_lambda_layer_version": lambda c, v: max(
+        c("lambda").list_layer_versions(LayerName=v["layer_name"])["LayerVersions"], key=lambda x: x["Version"]
+    )["LayerVersionArn"],
+    "aws_lambda_permission": lambda c, v: (
+        v["statement_id"] in c("lambda").get_policy(FunctionName=v["function_name"])["Policy"]
+        and f"{v['function_name']}/{v['statement_id']}"
+    ),
+}
+
+
 def _env_not_set_in(tfvars: Path, env: str) -> None:
     """The environment is the file's (or the root's) name: a tfvars file that sets `env` is refused."""
     if tfvars.is_file() and re.search(r"^\s*env\s*=", tfvars.read_text(), flags=re.MULTILINE):
@@ -41,6 +66,9 @@ def _env_not_set_in(tfvars: Path, env: str) -> None:
 def environments() -> tuple[str, ...]:
     """The known environments: the sandbox, then one per terraform/envs/aws/<env>.tfvars."""
     return (SANDBOX, *sorted(p.stem for p in AWS_ROOT.glob("*.tfvars")))
+
+
+Request = tuple[str, str, str | None]  # (action, resource ARN, the service calling KMS on the caller's behalf)
 
 
 @dataclass
@@ -71,8 +99,9 @@ class Target:
     def invoke(self, function: str, region: str, event: dict[str, Any]) -> Invocation:
         raise NotImplementedError
 
-    def policy_decisions(self, stack: dict[str, Any], requests: list[tuple[str, str]]) -> list[str]:
-        """The role's decision ("allowed", "implicit_deny", "explicit_deny") for each (action, ARN)."""
+    def policy_decisions(self, stack: dict[str, Any], requests: list[Request]) -> list[str]:
+        """The role's decision ("allowed", "implicit_deny", "explicit_deny") for each (action, ARN, via):
+        via names the service ("ssm", "secretsmanager") that calls KMS on the function's behalf, or None."""
         raise NotImplementedError
 
     def deny_probe(self) -> dict[str, str]:
@@ -86,18 +115,16 @@ class Target:
     def confirm(self, action: str) -> None:
         """Refuse `action` unless confirmed (CONFIRM=<env>) where the target needs it."""
 
-    def arn_of(self, kind: str, values: dict[str, Any]) -> str | None:
-        """The ARN of an existing resource that Terraform imports by ARN, found by its planned name."""
-        region = values.get("region") or os.environ.get("AWS_REGION", "us-east-1")
-        try:
-            if kind == "aws_secretsmanager_secret":
-                return self.client("secretsmanager", region).describe_secret(SecretId=values["name"])["ARN"]
-            if kind == "aws_lambda_layer_version":
-                versions = self.client("lambda", region).list_layer_versions(LayerName=values["layer_name"])
-                return max(versions["LayerVersions"], key=lambda v: v["Version"])["LayerVersionArn"]
-        except Exception:  # noqa: BLE001 (not found, or not allowed: then it cannot be adopted)
+    def existing(self, kind: str, values: dict[str, Any], region: str) -> str | None:
+        """The `terraform import` id of a resource of type `kind` with these planned values, if it
+        exists; None if it does not, or cannot be told (a value still unknown, no permission)."""
+        look = EXISTING.get(kind)
+        if look is None:
             return None
-        return None
+        try:
+            return look(lambda service: self.client(service, region), values) or None
+        except Exception:  # noqa: BLE001 (not found, not allowed, a value unknown yet: not an orphan we can name)
+            return None
 
     @property
     def usage_file(self) -> Path:
@@ -147,7 +174,7 @@ class SandboxTarget(Target):
         )
         return Invocation(outcome.payload, outcome.error, detail)
 
-    def policy_decisions(self, stack: dict[str, Any], requests: list[tuple[str, str]]) -> list[str]:
+    def policy_decisions(self, stack: dict[str, Any], requests: list[Request]) -> list[str]:
         """The role's real policies evaluated here (scripts/iam), in the context AWS supplies to the function's calls."""
         from scripts.iam import context as iam_context
         from scripts.iam import policy as iam_policy
@@ -157,7 +184,16 @@ class SandboxTarget(Target):
         context = iam_context.for_function(
             role_arn=stack["role_arn"], session_name=stack["function_name"], region=stack["region"]
         )
-        return [iam_policy.evaluate(policies, action, arn, context) for action, arn in requests]
+        account = stack["role_arn"].split(":")[4]
+        return [
+            iam_policy.evaluate(
+                policies,
+                action,
+                arn,
+                iam_context.for_decrypt_via(context, via, encryption={}, key_account=account) if via else context,
+            )
+            for action, arn, via in requests
+        ]
 
     def deny_probe(self) -> dict[str, str]:
         probe = self.workspace().output("deny_probe")
@@ -242,11 +278,17 @@ class AwsTarget(Target):
             return Invocation(None, payload, "lambda:Invoke")
         return Invocation(payload, None, "lambda:Invoke")
 
-    def policy_decisions(self, stack: dict[str, Any], requests: list[tuple[str, str]]) -> list[str]:
+    def policy_decisions(self, stack: dict[str, Any], requests: list[Request]) -> list[str]:
         iam = self.client("iam", stack["region"])
         decisions = []
-        for action, arn in requests:
-            result = iam.simulate_principal_policy(PolicySourceArn=stack["role_arn"], ActionNames=[action], ResourceArns=[arn])
+        for action, arn, via in requests:
+            entries = [
+                {"ContextKeyName": "kms:ViaService", "ContextKeyValues": [f"{via}.{stack['region']}.amazonaws.com"]}
+                | {"ContextKeyType": "string"}
+            ]
+            result = iam.simulate_principal_policy(
+                PolicySourceArn=stack["role_arn"], ActionNames=[action], ResourceArns=[arn], ContextEntries=entries if via else []
+            )
             decision = result["EvaluationResults"][0]["EvalDecision"]
             decisions.append({"allowed": "allowed", "explicitDeny": "explicit_deny"}.get(decision, "implicit_deny"))
         return decisions

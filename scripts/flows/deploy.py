@@ -9,6 +9,7 @@ its JSON, applied or not. A plan that fails leaves no plan, JSON or review behin
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -88,36 +89,27 @@ class Orphaned(UserError):
         self.found = found  # (address, import id)
 
 
-# How each resource type is named for `terraform import`, from its planned values. Types whose
-# id is an ARN are looked up by name in the target (`arn_of`).
-IMPORT_IDS = {
-    "aws_lambda_function": lambda v: v["function_name"],
-    "aws_iam_role": lambda v: v["name"],
-    "aws_iam_role_policy": lambda v: f"{v['role']}:{v['name']}",
-    "aws_cloudwatch_log_group": lambda v: v["name"],
-    "aws_ssm_parameter": lambda v: v["name"],
-    "aws_lambda_permission": lambda v: f"{v['function_name']}/{v['statement_id']}",
-}
-EXISTS = ("already exist", "AlreadyExists", "ResourceExistsException", "ResourceConflictException")
+def orphans(target: Target, plan: dict[str, Any]) -> list[tuple[str, str]]:
+    """(address, import id) of each resource the plan would create that already exists.
 
-
-def orphans(output: str, plan: dict[str, Any], arn_of: Any) -> list[tuple[str, str]]:
-    """(address, import id) of each resource an apply could not create because it already exists."""
-    planned = {c["address"]: (c["type"], c["change"].get("after") or {}) for c in plan.get("resource_changes", [])}
-    region = plan.get("variables", {}).get("region", {}).get("value")
+    An apply that is killed part-way leaves what it was creating outside the state; the
+    next apply would fail on it ("already exists"). Values still unknown in this plan (a
+    role's name, say, until the role itself is adopted) are looked at in the next round.
+    """
+    region = plan.get("variables", {}).get("region", {}).get("value") or "us-east-1"
     found = []
-    lines = [line.strip("│╷╵ \t") for line in output.splitlines()]
-    starts = [i for i, line in enumerate(lines) if line.startswith("Error:")]
-    for start, end in zip(starts, [*starts[1:], len(lines)]):
-        error = lines[start]
-        address = next((line[5:].rstrip(",") for line in lines[start:end] if line.startswith("with ")), "")
-        if address in planned and any(word in error for word in EXISTS):
-            kind, values = planned[address]
-            if kind in IMPORT_IDS:
-                found.append((address, IMPORT_IDS[kind](values)))
-            elif (arn := arn_of(kind, {"region": region, **values})) is not None:
-                found.append((address, arn))
+    for change in plan.get("resource_changes", []):
+        if change["change"]["actions"] == ["create"] and change.get("mode") == "managed":
+            identifier = target.existing(change["type"], change["change"].get("after") or {}, region)
+            if identifier is not None:
+                found.append((change["address"], identifier))
     return found
+
+
+def import_commands(target: Target, found: list[tuple[str, str]]) -> str:
+    workspace = target.workspace()
+    where = f"-chdir={workspace.root.relative_to(ROOT)}"
+    return "; ".join(shlex.join(["terraform", where, "import", *workspace.plan_args, a, i]) for a, i in found)
 
 
 def adopt(target: Target, found: list[tuple[str, str]]) -> None:
@@ -125,7 +117,18 @@ def adopt(target: Target, found: list[tuple[str, str]]) -> None:
     workspace = target.workspace()
     for address, identifier in found:
         workspace.run("import", "-input=false", "-no-color", *workspace.plan_args, address, identifier, capture=True)
-        say(f"adopted {address} ({identifier}): it existed but the state did not record it")
+        say(f"adopted {address} ({identifier}): it existed, but the state did not record it")
+
+
+def _refuse_orphans(target: Target, plan: dict[str, Any]) -> None:
+    found = orphans(target, plan)
+    if found:
+        fix = "make deploy adopts them" if target.adopts_orphans else f"adopt them with: {import_commands(target, found)}"
+        raise Orphaned(
+            f"{len(found)} resource(s) of ENV={target.env} exist but the state does not record them (an earlier "
+            f"apply was interrupted): {', '.join(a for a, _ in found)}; {fix}, then make deploy ENV={target.env}",
+            found,
+        )
 
 
 def apply(target: Target) -> None:
@@ -136,26 +139,19 @@ def apply(target: Target) -> None:
             f"no saved plan for ENV={target.env} ({files['plan'].relative_to(ROOT)}); make one first: make plan ENV={target.env}"
         )
     target.confirm("apply")
+    if files["json"].is_file():
+        _refuse_orphans(target, json.loads(files["json"].read_text()))
     step(f"terraform apply of the saved plan (ENV={target.env})")
     workspace = target.workspace()
-    plan = json.loads(files["json"].read_text()) if files["json"].is_file() else {}
     result = workspace.run("apply", "-input=false", "-no-color", str(files["plan"]), show=_progress, check=False, echo=False)
     _discard(target.env, "plan", "json")  # applied or not, a saved plan is good for one apply only
+    if result.returncode < 0:
+        raise UserError(
+            f"apply for ENV={target.env} was interrupted (terraform stopped by signal {-result.returncode}); what it "
+            f"was creating may exist outside the state: run make deploy ENV={target.env}, which finds it"
+        )
     if result.returncode != 0:
-        found = orphans(result.stdout, plan, target.arn_of)
-        if found:
-            commands = "; ".join(
-                f"terraform -chdir={workspace.root.relative_to(ROOT)} import {' '.join(workspace.plan_args)} '{a}' '{i}'".replace(
-                    "  ", " "
-                )
-                for a, i in found
-            )
-            raise Orphaned(
-                f"apply for ENV={target.env} stopped: {len(found)} resource(s) exist that the state does not record "
-                f"(an earlier apply was interrupted); adopt them with: {commands}; then make deploy ENV={target.env}",
-                found,
-            )
-        cause = first_error(result.stdout) if result.returncode > 0 else f"terraform was stopped by signal {-result.returncode}"
+        cause = first_error(result.stdout)
         if "complete after" not in result.stdout:
             raise UserError(
                 f"apply for ENV={target.env} failed before changing anything ({cause}); "
@@ -165,6 +161,21 @@ def apply(target: Target) -> None:
             f"apply for ENV={target.env} failed part-way ({cause}); what was changed is recorded "
             f"in the state: fix the cause and run make deploy ENV={target.env} again, or make destroy ENV={target.env}"
         )
+
+
+def deploy(target: Target) -> None:
+    """Plan and apply; where the target allows, adopt what an interrupted apply left, and plan again."""
+    plan(target)
+    for _ in range(3):  # adopting a role makes its policies' names known: another round finds those
+        try:
+            apply(target)
+            return
+        except Orphaned as orphaned:
+            if not target.adopts_orphans:
+                raise
+            adopt(target, orphaned.found)
+            plan(target)
+    apply(target)
 
 
 def stack(target: Target) -> dict[str, Any]:
@@ -177,6 +188,28 @@ def stack(target: Target) -> dict[str, Any]:
     return outputs
 
 
+def _adopt_before_destroy(target: Target) -> None:
+    """What an interrupted apply left outside the state: the sandbox adopts it (so destroy removes
+    it); on AWS the user is told, with the import commands."""
+    probe = PLAN_DIR / f"{target.env}-destroy-check.tfplan"
+    PLAN_DIR.mkdir(parents=True, exist_ok=True)
+    workspace = target.workspace()
+    try:
+        for _ in range(3):
+            if workspace.plan(probe):
+                return  # an unplannable configuration: destroy still works from the state
+            found = orphans(target, json.loads(workspace.show_json(probe)))
+            if not found:
+                return
+            if not target.adopts_orphans:
+                say(f"warning: not in the state, so not destroyed: {', '.join(a for a, _ in found)}")
+                say(f"  adopt them first to destroy them: {import_commands(target, found)}")
+                return
+            adopt(target, found)
+    finally:
+        probe.unlink(missing_ok=True)
+
+
 def destroy(target: Target) -> None:
     """Destroy everything Terraform made, and the SecureStrings made out-of-band for it."""
     step(f"terraform destroy (ENV={target.env})")
@@ -184,6 +217,7 @@ def destroy(target: Target) -> None:
     workspace = target.workspace()
     workspace.init()
     deployed = workspace.output("stack") or {}
+    _adopt_before_destroy(target)
     workspace.run("destroy", "-input=false", "-no-color", "-auto-approve", *workspace.plan_args, show=_progress, echo=False)
     names = list(deployed.get("secure_parameter_names", {}).values())
     if names:

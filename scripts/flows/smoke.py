@@ -94,8 +94,8 @@ def compare(
                 Check(
                     f"AWSPREVIOUS of {name}",
                     same,
-                    f"sha256 {'matches' if same else 'DIFFERS from'} the "
-                    f"stored AWSPREVIOUS, version {str(item.get('version_id'))[:8]}",
+                    f"{'same sha256 as' if same else 'sha256 DIFFERS from'} stored AWSPREVIOUS, "
+                    f"version {str(item.get('version_id'))[:8]}",
                 )
             )
     returned = {item["name"]: item for item in [*payload.get("secrets", []), *payload.get("parameters", [])]}
@@ -106,7 +106,7 @@ def compare(
             continue
         got_version = str(item.get("version_id") or item.get("version"))
         same = item["sha256"] == digest
-        detail = f"sha256 {'matches' if same else 'DIFFERS from'} the stored value, version {got_version[:8]}"
+        detail = f"{'same sha256 as' if same else 'sha256 DIFFERS from'} stored, version {got_version[:8]}"
         if got_version != version:
             detail += f" (stored: {version[:8]})"
         checks.append(Check(f"read {name}", same and got_version == version, detail))
@@ -121,9 +121,11 @@ def compare(
     return checks
 
 
-def _short(action: str, arn: str) -> str:
+def _short(action: str, arn: str, via: str | None = None) -> str:
     """'GetParameter /sandbox/demo/config/x' for ssm:GetParameter on that parameter's ARN."""
     resource = arn.split(":", 5)[5].removeprefix("parameter").removeprefix("secret:")
+    if action.startswith("kms:"):  # 'Decrypt key 0f2dbfe2 via ssm': the key's id, shortened
+        return f"{action.split(':')[1]} key {resource.removeprefix('key/')[:8]} {f'via {via}' if via else 'directly'}"
     return f"{action.split(':')[1]} {resource.removesuffix('-AbCdEf')}"
 
 
@@ -139,20 +141,23 @@ def run_checks(target: Target) -> tuple[str, list[Check]]:
     if error is not None:
         return stack["function_name"], checks
     checks += compare(payload, stored_hashes(target, stack), probe, stored_previous(target, stack))
-    own = [("secretsmanager:GetSecretValue", arn_of(stack, "sm", n)) for n in stack["secret_names"].values()]
+    own = [("secretsmanager:GetSecretValue", arn_of(stack, "sm", n), None) for n in stack["secret_names"].values()]
     own += [
-        ("ssm:GetParameter", arn_of(stack, "ssm", n))
+        ("ssm:GetParameter", arn_of(stack, "ssm", n), None)
         for n in [*stack["parameter_names"].values(), *stack["secure_parameter_names"].values()]
     ]
     outside = [
-        ("secretsmanager:GetSecretValue", arn_of(stack, "sm", probe["secret_id"])),
-        ("ssm:GetParameter", arn_of(stack, "ssm", probe["parameter"])),
+        ("secretsmanager:GetSecretValue", arn_of(stack, "sm", probe["secret_id"]), None),
+        ("ssm:GetParameter", arn_of(stack, "ssm", probe["parameter"]), None),
     ]
+    if stack.get("kms_key_arn"):  # the customer-managed key: usable through the two services, not directly
+        own += [("kms:Decrypt", stack["kms_key_arn"], via) for via in ("secretsmanager", "ssm")]
+        outside += [("kms:Decrypt", stack["kms_key_arn"], None)]
     decisions = target.policy_decisions(stack, own + outside)
-    for (action, arn), decision in zip(own, decisions[: len(own)]):
-        checks.append(Check(f"policy allows {_short(action, arn)}", decision == "allowed", decision.replace("_", " ")))
-    for (action, arn), decision in zip(outside, decisions[len(own) :]):
-        checks.append(Check(f"policy denies {_short(action, arn)}", decision != "allowed", decision.replace("_", " ")))
+    for (action, arn, via), decision in zip(own, decisions[: len(own)]):
+        checks.append(Check(f"policy allows {_short(action, arn, via)}", decision == "allowed", decision.replace("_", " ")))
+    for (action, arn, via), decision in zip(outside, decisions[len(own) :]):
+        checks.append(Check(f"policy denies {_short(action, arn, via)}", decision != "allowed", decision.replace("_", " ")))
     return stack["function_name"], checks
 
 
@@ -169,9 +174,9 @@ def render(env: str, function: str, checks: list[Check], markdown: bool) -> str:
         )
     coloured = colour(sys.stdout)
     mark = {True: "\033[32mPASS\033[0m" if coloured else "PASS", False: "\033[31mFAIL\033[0m" if coloured else "FAIL"}
-    width = max(len(c.name) for c in checks)
     lines = [f"Smoke test: {function} (ENV={env})", ""]
     for c in checks:
+        width = max(len(o.name) for o in checks if o.name.startswith("policy") == c.name.startswith("policy"))
         row = f"  {mark[c.passed]}  {c.name:<{width}}  {c.detail}"
         if 8 + width + 2 + len(c.detail) > WIDTH:  # too wide for the terminal: the detail goes below
             row = f"  {mark[c.passed]}  {c.name}\n{'':8}{c.detail}"

@@ -68,6 +68,7 @@ def put(target: Target, stack: dict[str, Any], kind: str, name: str, value: str)
         return response["VersionId"]
     if size > MAX_STANDARD_PARAMETER_BYTES:
         raise UserError(f"{name}: the value is {size} bytes; a standard parameter takes at most {MAX_STANDARD_PARAMETER_BYTES}")
+    key = {"KeyId": stack["kms_key_arn"]} if stack.get("kms_key_arn") else {}  # else the AWS managed key aws/ssm
     response = target.client("ssm", stack["region"]).put_parameter(
         Name=name,
         Value=value,
@@ -75,6 +76,7 @@ def put(target: Target, stack: dict[str, Any], kind: str, name: str, value: str)
         Overwrite=True,
         Tier="Standard",
         Description=f"SecureString of {stack['function_name']}, set out-of-band by make put-secret",
+        **key,
     )
     return str(response["Version"])
 

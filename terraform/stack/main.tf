@@ -26,6 +26,7 @@ module "secret" {
   name                    = local.secret_names[each.key]
   description             = each.value.description
   recovery_window_in_days = var.recovery_window_in_days
+  kms_key_id              = var.kms_key_arn
   enable_rotation         = var.rotation.enabled
   rotation_lambda_arn     = var.rotation.enabled ? module.rotation_function[0].function_arn : null
   rotation_days           = var.rotation.days
@@ -50,7 +51,7 @@ module "rotation_function" {
   tags                = local.tags
   policy_json = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid      = "RotateOwnSecrets"
         Effect   = "Allow"
@@ -63,7 +64,15 @@ module "rotation_function" {
         Action   = ["secretsmanager:GetRandomPassword"]
         Resource = "*" # GetRandomPassword has no resource to scope to
       },
-    ]
+      ], var.kms_key_arn == null ? [] : [
+      {
+        Sid       = "UseTheSecretsKeyThroughSecretsManager"
+        Effect    = "Allow"
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+        Resource  = [var.kms_key_arn]
+        Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${var.region}.amazonaws.com" } }
+      },
+    ])
   })
 }
 
@@ -96,6 +105,7 @@ module "access_policy" {
   region          = var.region
   parameter_paths = [for scope in local.parameter_scopes : "${local.prefix}/${scope}"]
   secret_paths    = [for scope in local.secret_scopes : "${local.prefix}/${scope}"]
+  kms_key_arns    = var.kms_key_arn == null ? [] : [var.kms_key_arn]
 }
 
 module "function" {

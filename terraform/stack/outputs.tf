@@ -52,3 +52,8 @@ output "rotation_function_name" {
   description = "The rotation function, or null when rotation is off."
   value       = one(module.rotation_function[*].function_name)
 }
+
+output "kms_key_arn" {
+  description = "The customer-managed key of the secrets and SecureStrings, or null for the AWS managed keys."
+  value       = var.kms_key_arn
+}

@@ -77,6 +77,17 @@ variable "secure_parameters" {
   }
 }
 
+variable "kms_key_arn" {
+  type        = string
+  description = "A customer-managed KMS key for the app's secrets and SecureStrings; null uses the AWS managed keys (aws/secretsmanager, aws/ssm)."
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>): the read policy scopes kms:Decrypt to it."
+  }
+}
+
 variable "rotation" {
   type = object({
     enabled = optional(bool, false)

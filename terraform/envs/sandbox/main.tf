@@ -31,6 +31,16 @@ locals {
   env = "sandbox" # the first segment of every name here; not an input, so it cannot be another environment's
 }
 
+# Opt-in: a customer-managed key for the app's secrets and SecureStrings. Its policy is
+# KMS's default (the account's IAM policies decide), so the function's own read policy
+# must grant kms:Decrypt through Secrets Manager and SSM, which the emulation checks.
+resource "aws_kms_key" "app" {
+  #checkov:skip=CKV2_AWS_64:sandbox-only key; KMS's default key policy delegates to the account's IAM policies on purpose
+  count               = var.customer_managed_key ? 1 : 0
+  description         = "sandbox: the demo app's secrets and SecureStrings"
+  enable_key_rotation = true
+}
+
 module "stack" {
   source = "../../stack"
 
@@ -45,6 +55,7 @@ module "stack" {
   recovery_window_in_days = 0 # the sandbox deletes at once
   log_retention_days      = 1
   rotation                = { enabled = true, days = 30 } # make rotate runs it
+  kms_key_arn             = one(aws_kms_key.app[*].arn)
 }
 
 # Another app's secret and parameter in the same account: the smoke test's deny probe

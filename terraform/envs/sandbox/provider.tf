@@ -14,6 +14,7 @@ provider "aws" {
     lambda         = var.sandbox_endpoint
     cloudwatchlogs = var.sandbox_endpoint
     ec2            = var.sandbox_endpoint
+    kms            = var.sandbox_endpoint
     secretsmanager = var.sandbox_endpoint
     ssm            = var.sandbox_endpoint
     sts            = var.sandbox_endpoint

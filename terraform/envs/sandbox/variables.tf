@@ -35,3 +35,9 @@ variable "secure_parameters" {
   description = "SecureString parameters keyed by \"<scope>/<name>\" (see the stack's secure_parameters input)."
   default     = {}
 }
+
+variable "customer_managed_key" {
+  type        = bool
+  description = "Encrypt the secrets and SecureStrings with a KMS key made in the sandbox (the emulation then checks kms:Decrypt as KMS does)."
+  default     = false
+}

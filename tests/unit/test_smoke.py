@@ -70,9 +70,9 @@ def test_the_terminal_report_fits_100_columns() -> None:
     """Long names put the detail on its own line instead of running past 100 columns."""
     checks = [
         Check("invoke", True, "12 ms (init 3 ms), 20 MB used; log .sandbox/logs/f.log"),
-        Check("read /sandbox/demo/secrets/" + "x" * 70, True, "same sha256 as stored, version 1"),
+        Check("read /sandbox/demo/secrets/" + "x" * 60, True, "same sha256 as stored, version 1"),
         Check("policy allows GetParameter /sandbox/demo/config/api_base_url", True, "allowed"),
     ]
     text = render("sandbox", "f", checks, markdown=False)
     assert max(len(line) for line in text.splitlines()) <= 100, text
-    assert "x" * 70 in text and "same sha256 as stored, version 1" in text
+    assert "x" * 60 in text and "same sha256 as stored, version 1" in text

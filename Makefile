@@ -1,92 +1,104 @@
 # Deploy a Python Lambda that reads its secrets through the Parameters and Secrets
 # extension. `make help` lists the targets; ENV=sandbox (default) runs against a local
-# moto server, ENV=dev against your AWS account.
+# moto server, ENV=<env> against your AWS account (terraform/envs/aws/<env>.tfvars).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
 
 ENV ?= sandbox
 SANDBOX_PORT ?= 4599
-# Reach the scripts through the environment, never interpolated into a shell command.
+# User input reaches the scripts through the environment, never interpolated into a shell command.
 export SANDBOX_PORT ENV NAME FILE CONFIRM FAIL_ON VERBOSE
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+PYTEST_WORKERS ?= auto
 
-.PHONY: help lint schema docs tf-test bench rotate setup sandbox-up sandbox-down sandbox-status package plan apply deploy put-secret smoke destroy test test-unit clean check-env
+.PHONY: help check-env setup package sandbox-up sandbox-down sandbox-status plan apply deploy put-secret \
+	smoke rotate destroy test test-unit lint schema tf-test docs bench clean
 
 help: ## List the targets
-	@echo "usage: make <target> [ENV=sandbox|dev|prod|...] [SANDBOX_PORT=$(SANDBOX_PORT)]"
-	@echo
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-15s %s\n", $$1, $$2 }'
+	@echo "usage: make <target> [ENV=sandbox|<aws env>] [SANDBOX_PORT=$(SANDBOX_PORT)] [VERBOSE=1]"
+	@awk 'BEGIN { FS = ":.*## " } /^##@/ { printf "\n%s\n", substr($$0, 5) } \
+	  /^[a-z-]+:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
-check-env:  # before any setup: the system Python suffices (scripts.cli imports the standard library only here)
-	@$(PYTHON) -m scripts.cli check-env
+##@ Daily (ENV=sandbox by default)
+deploy: check-env setup package ## The whole flow: sandbox, package, plan, apply, demo values, smoke test
+	@$(PY) -m scripts.cli deploy
 
-$(STAMP): requirements.txt constraints.txt
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed (found " + sys.version.split()[0] + "); install it or run make PYTHON=python3.11")'
-	@echo "==> virtual environment $(VENV) with the pinned dependencies"
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
-	@touch $@
+plan: check-env setup package ## Plan, save build/plans/<ENV>.tfplan (private) and review it (FAIL_ON=high for CI)
+	@$(PY) -m scripts.cli plan
 
-setup: $(STAMP) ## Virtual environment, terraform command, offline AWS provider (idempotent)
-	@$(PY) -m scripts.toolchain setup
+apply: check-env setup ## Apply the saved plan and nothing else (ENV=prod needs CONFIRM=prod)
+	@$(PY) -m scripts.cli apply
 
-sandbox-up: setup ## Start the local AWS sandbox (moto server on 127.0.0.1:SANDBOX_PORT)
+put-secret: check-env setup ## Set a value out-of-band: NAME=/env/app/scope/name < file (or FILE=path)
+	@$(PY) -m scripts.cli put-secret
+
+smoke: check-env setup ## Invoke the deployed function and check what it read
+	@$(PY) -m scripts.cli smoke
+
+rotate: check-env setup ## Rotate the app's secrets now
+	@$(PY) -m scripts.cli rotate
+
+destroy: check-env setup package ## Destroy the deployment (AWS environments need CONFIRM=<env>)
+	@$(PY) -m scripts.cli destroy
+
+##@ The sandbox
+sandbox-up: setup ## Start the local AWS (moto server on 127.0.0.1:SANDBOX_PORT)
 	@$(PY) -m scripts.sandbox.server up
 
-sandbox-down: ## Stop the sandbox (it forgets every resource)
+sandbox-down: ## Stop the sandbox this checkout started (it forgets every resource)
 	@if [ -x $(PY) ]; then $(PY) -m scripts.sandbox.server down; else echo "sandbox is not running"; fi
 
 sandbox-status: ## Is the sandbox up?
 	@$(PY) -m scripts.sandbox.server status
 
-package: setup ## Build build/function.zip (byte-identical for the same sources)
-	@$(PY) -m scripts.package
+##@ Develop
+test: setup ## Run the whole test suite on every core (unit, functional, e2e, reliability)
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-plan: check-env setup package ## Plan and save build/plans/<ENV>.tfplan (mode 0600); print the review
-	@$(PY) -m scripts.cli plan
+test-unit: setup ## Run the unit tests only (no moto server, no Terraform; seconds)
+	@$(PY) -m pytest -m "not e2e and not functional and not reliability"
 
-apply: check-env setup ## Apply the saved plan (and nothing else; ENV=prod needs CONFIRM=prod)
-	@$(PY) -m scripts.cli apply
-
-deploy: check-env setup package ## The whole flow: setup, sandbox, package, plan, apply, demo values, smoke
-	@$(PY) -m scripts.cli deploy
-
-put-secret: check-env setup ## Set a value out-of-band: make put-secret NAME=/env/app/scope/name < file (or FILE=path)
-	@$(PY) -m scripts.cli put-secret
-
-rotate: check-env setup ## Rotate the app's secrets now (sandbox: the four steps through the local runner)
-	@$(PY) -m scripts.cli rotate
-
-smoke: check-env setup ## Invoke the deployed function and check what it read (pass/fail table)
-	@$(PY) -m scripts.cli smoke
-
-destroy: check-env setup package ## Destroy the deployment (ENV=dev|prod needs CONFIRM=<env>)
-	@$(PY) -m scripts.cli destroy
-
-test: setup ## Run the whole test suite (unit, functional, end-to-end)
-	@$(PY) -m pytest
-
-test-unit: setup ## Run the unit tests only (no moto server, no Terraform; a few seconds)
-	@$(PY) -m pytest -m "not e2e and not functional"
-
-lint: sandbox-up package ## Check without changing files: ruff, fmt, validate (sandbox bridge and the aws 6.69.1 schema), checkov
+lint: sandbox-up package ## Check without changing files: ruff, fmt, validate, schema check, checkov, docs
 	@$(PY) -m ruff check scripts lambda_src tests
 	@$(PY) -m ruff format --check scripts lambda_src tests
 	@$(PY) -m scripts.lint
 
-schema: setup ## Check the AWS root, modules, stack and examples against the hashicorp/aws 6.69.1 schema, offline
+schema: setup ## Check the AWS root, modules, stack and examples against the aws 6.69.1 schema, offline
 	@$(PY) -m scripts.schema_check
+
+tf-test: sandbox-up ## Run every module's native Terraform tests against the sandbox
+	@$(PY) -m scripts.module_tests
 
 docs: setup ## Regenerate the inputs/outputs tables in the module READMEs
 	@$(PY) -m scripts.module_docs
 
-tf-test: sandbox-up ## Run every module's native Terraform tests against the sandbox
-	@$(PY) -m scripts.module_tests
+bench: setup $(BENCH_STAMP) ## Measure against the alternatives side by side (build/bench/, docs/benchmarks.md)
+	@.venv-bench/bin/python -m scripts.bench
+
+package: setup ## Build build/function.zip (byte-identical for the same sources)
+	@$(PY) -m scripts.package
+
+setup: $(STAMP) ## Virtual environment, terraform command, offline AWS provider (idempotent)
+	@$(PY) -m scripts.toolchain setup
+
+clean: sandbox-down ## Remove build output and sandbox state (keeps the virtual environments)
+	rm -rf build .sandbox
+
+check-env:  # before any setup: the system Python suffices here (standard library only)
+	@$(PYTHON) -m scripts.cli check-env
+
+$(STAMP): requirements.txt constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed (found " + sys.version.split()[0] + "); install it or run make PYTHON=python3.11")'
+	@echo "==> [setup 1/2] virtual environment $(VENV): installing the pinned dependencies (about 40 s, once)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@echo "==> [setup 2/2] terraform and the offline AWS provider"
+	@touch $@
 
 BENCH_STAMP := .venv-bench/.installed
 $(BENCH_STAMP): requirements-bench.txt
@@ -94,9 +106,3 @@ $(BENCH_STAMP): requirements-bench.txt
 	$(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	@touch $@
-
-bench: setup $(BENCH_STAMP) ## Benchmarks side by side: cold start, API calls, warm latency, deploy (build/bench/)
-	@.venv-bench/bin/python -m scripts.bench
-
-clean: sandbox-down ## Remove build output and sandbox state (keeps the virtual environment)
-	rm -rf build .sandbox

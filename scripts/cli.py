@@ -3,7 +3,8 @@
     python -m scripts.cli COMMAND [options]      (make runs these; `make help` lists them)
 
   check-env   is ENV a known environment? (sandbox, or terraform/envs/aws/<env>.tfvars)
-  plan        plan, save build/plans/<env>.tfplan, review it
+  plan        plan, save build/plans/<env>.tfplan, review it (FAIL_ON=high|medium|low:
+              exit 1 when a risk is at least that severe)
   apply       apply the saved plan (ENV=prod needs CONFIRM=prod)
   deploy      plan, apply, demo values (sandbox), smoke test
   destroy     destroy the deployment (AWS environments need CONFIRM=<env>)
@@ -62,8 +63,10 @@ def main() -> int:
 
 def _run(args: argparse.Namespace, target: Target) -> int:
     if args.command == "plan":
-        changes = deploy.plan(target).total
-        return 2 if args.detailed_exitcode and changes else 0
+        review = deploy.plan(target)
+        if deploy.fails(review, os.environ.get("FAIL_ON") or "none"):
+            return 1
+        return 2 if args.detailed_exitcode and review.total else 0
     if args.command == "apply":
         deploy.apply(target)
     elif args.command == "deploy":

@@ -24,7 +24,7 @@ import textwrap
 from pathlib import Path
 
 from scripts import checkov as checkov_scan
-from scripts import toolchain
+from scripts import docs_check, toolchain
 from scripts.common import ROOT, SANDBOX_DIR, UserError, run, run_main, step
 from scripts.flows import deploy
 from scripts.sandbox import bridge, server
@@ -97,6 +97,8 @@ def main() -> int:
     rows = [("terraform fmt -check", fmt.returncode == 0, fmt.stdout.strip().replace("\n", ", ") or "formatted")]
     rows += validate_bridged(endpoint)
     rows += schema_check.check_all()
+    found = docs_check.problems()
+    rows.append(("README and docs/", not found, "; ".join(found[:3]) or "short, links resolve, code fits 100 columns"))
     ok, detail = checkov(["-d", str(ROOT / "terraform"), "--framework", "terraform"])
     rows.append(("checkov terraform/ (HCL)", ok, detail))
     ok, detail = scan_sandbox_plan()

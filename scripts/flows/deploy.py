@@ -32,6 +32,14 @@ def plan_files(env: str) -> dict[str, Path]:
     }
 
 
+def fails(review: Any, fail_on: str) -> bool:
+    """True when the review holds a risk at least as severe as `fail_on` (say which on stderr)."""
+    if plan_review.exit_code(review, fail_on) == 0:
+        return False
+    say(f"plan review: a risk at or above {fail_on} (FAIL_ON={fail_on}); see the risks above")
+    return True
+
+
 def _discard(env: str, *kinds: str) -> None:
     files = plan_files(env)
     for kind in kinds or tuple(files):

@@ -10,7 +10,8 @@ leak, extension layers that do not fit), `risks` (all of it over one plan), `sca
 
 The API the Terraform flow uses: `write_review(plan_json, env, usage_file=..., scan=...,
 repo_root=...)` returns a `Review` (`.total`, `.scan`, `.risks`), `render_terminal(review,
-colour=...)`, and `discard_outputs(env)` when a plan fails.
+colour=...)`, `discard_outputs(env)` before planning (a failed plan leaves nothing behind),
+`private_umask()` around `terraform plan -out` and `write_private(path, text)` for the JSON.
 """
 
 from scripts.review.cost import load_usage
@@ -19,7 +20,7 @@ from scripts.review.plan import check_fresh, load_plan
 from scripts.review.render import headline, render_json, render_markdown, render_terminal
 from scripts.review.report import exit_code, review, tripped
 from scripts.review.scan import scan_plan
-from scripts.review.writer import PLAN_DIR, discard_outputs, write_review
+from scripts.review.writer import PLAN_DIR, discard_outputs, private_umask, write_private, write_review
 
 __all__ = [
     "MASK",
@@ -33,11 +34,13 @@ __all__ = [
     "headline",
     "load_plan",
     "load_usage",
+    "private_umask",
     "render_json",
     "render_markdown",
     "render_terminal",
     "review",
     "scan_plan",
     "tripped",
+    "write_private",
     "write_review",
 ]

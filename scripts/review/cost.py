@@ -11,6 +11,7 @@ applied (as infracost does by default).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ PRICES = {
     "lambda_gb_second": {"x86_64": 0.0000166667, "arm64": 0.0000133334},
 }
 SECONDS_PER_MONTH = 30 * 24 * 3600
+EXTENSION_LAYER = re.compile(r"parameters-(and-)?secrets-(lambda-)?extension", re.IGNORECASE)  # AWS's, or the sandbox's emulator
 EXTENSION_TTL_DEFAULT = 300  # AWS's default for both TTLs
 DEFAULT_USAGE = {
     "invocations_per_month": 1_000_000,
@@ -113,7 +115,7 @@ def side_cost(resources: list[tuple[str, dict[str, Any]]], usage: dict[str, Any]
         if not secrets and not parameters:
             continue  # not an app function (e.g. rotation): invoked rarely, left out
         invocations = float(usage["invocations_per_month"])
-        has_layer = any("Parameters-and-Secrets-Lambda-Extension" in str(layer) for layer in values.get("layers") or [])
+        has_layer = any(EXTENSION_LAYER.search(str(layer)) for layer in values.get("layers") or [])
         cache_on = (
             has_layer
             and str(env.get("PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED", "TRUE")).upper() != "FALSE"
@@ -127,7 +129,7 @@ def side_cost(resources: list[tuple[str, dict[str, Any]]], usage: dict[str, Any]
         kms_calls = sum(_calls(invocations, 1, cache_on, ttl_s, environments) for s in secrets if secrets_kms.get(s))
         cache = f"cache {'on' if cache_on else 'off'}, TTL {ttl_s} s" if has_layer else "no extension"
         items["Secrets Manager API"]["usd"] += secret_calls / 10_000 * PRICES["secrets_api_per_10k"]
-        items["Secrets Manager API"]["detail"].append(f"{secret_calls:,.0f} calls ({len(secrets)} secrets, {cache})")
+        items["Secrets Manager API"]["detail"].append(f"{secret_calls:,.0f} calls ({len(secrets)} secret(s), {cache})")
         items["SSM API"]["usd"] += parameter_calls / 10_000 * PRICES["ssm_api_per_10k"]
         items["SSM API"]["detail"].append(
             f"{parameter_calls:,.0f} billed calls ({len(billed_parameters)} of {len(parameters)} parameters billed)"

@@ -107,3 +107,23 @@ def region_of(plan: dict[str, Any], values: dict[str, Any]) -> str | None:
         return region
     provider = plan.get("configuration", {}).get("provider_config", {}).get("aws", {})
     return provider.get("expressions", {}).get("region", {}).get("constant_value")
+
+
+def configured_attributes(plan: dict[str, Any]) -> dict[str, set[str]]:
+    """The arguments each resource sets in the configuration, by address without instance keys."""
+    found: dict[str, set[str]] = {}
+
+    def walk(module: dict[str, Any], prefix: str) -> None:
+        for resource in module.get("resources", []):
+            found[prefix + resource["address"]] = set(resource.get("expressions", {}))
+        for name, call in module.get("module_calls", {}).items():
+            walk(call.get("module", {}), f"{prefix}module.{name}.")
+
+    walk(plan.get("configuration", {}).get("root_module", {}), "")
+    return found
+
+
+def config_address(rc: dict[str, Any]) -> str:
+    """A resource change's address in the configuration (instance keys dropped)."""
+    module = re.sub(r"\[[^\]]*\]", "", rc.get("module_address") or "")
+    return f"{module + '.' if module else ''}{rc['type']}.{rc['name']}"

@@ -81,7 +81,8 @@ def render_terminal(r: Review, colour: bool) -> str:
             if kind == "update":
                 lines += _wrap(entry.get("attributes", [])[:8], "        ")
     for output in r.outputs:
-        lines += _wrap([f"output {output['name']} ({output['action']}): {output['after']}"], "  ")
+        value = output["after"] if len(output["after"]) <= 120 else output["after"][:119] + "… (in full in the markdown)"
+        lines += _wrap([f"output {output['name']} ({output['action']}): {value}"], "  ")
     if r.drift:
         lines.append(paint(f"drift: {len(r.drift)} resource(s) changed outside Terraform", "33"))
         lines += [f"  {d['address']} ({d['actions']})" for d in r.drift]

@@ -9,7 +9,7 @@ from scripts.review.layers import layer_risks
 from scripts.review.leaks import output_leaks, resource_leaks, variable_leaks
 from scripts.review.lifecycle import lifecycle_risks
 from scripts.review.model import Risk, sort_risks
-from scripts.review.plan import account_of, managed_changes
+from scripts.review.plan import account_of, config_address, configured_attributes, managed_changes
 from scripts.review.redact import Redactor
 
 
@@ -21,21 +21,23 @@ def _inline(values: dict[str, Any]) -> dict[str, Any] | None:
     return {"Statement": statements} if statements else None
 
 
-def _read_policy(address: str, values: dict[str, Any], before_doc: Any) -> bool:
-    """A policy named for reading, or one whose old grants only read."""
-    if "read" in f"{address} {values.get('name', '')}".lower():
-        return True
+def _read_policy(before_doc: Any) -> bool:
+    """A policy whose grants, before this change, only read."""
     old = policy.grants(before_doc)
     return bool(old) and all(policy.is_read(g.action) for g in old if g.effect == "Allow")
 
 
-def policy_risks(rc: dict[str, Any], account: str | None) -> list[Risk]:
-    """Policy analysis of one resource change, whatever the action (create, update, replace, delete)."""
+def policy_risks(rc: dict[str, Any], account: str | None, configured: set[str] | None = None) -> list[Risk]:
+    """Policy analysis of one resource change, whatever the action (create, update, replace, delete).
+
+    `configured`: the arguments the configuration sets; an unknown attribute it does not set
+    is AWS's default (no resource policy, the default key policy), not an unknown policy.
+    """
     change, actions, kind, address = rc["change"], rc["change"]["actions"], rc["type"], rc["address"]
     if actions in (["no-op"], ["read"]):
         return []
     before, after = change.get("before") or {}, change.get("after") or {}
-    unknown = change.get("after_unknown") or {}
+    unknown = {k: v for k, v in (change.get("after_unknown") or {}).items() if configured is None or k in configured}
     deleting = actions == ["delete"]
     risks = []
     if kind in policy.POLICY_RESOURCES:
@@ -50,12 +52,12 @@ def policy_risks(rc: dict[str, Any], account: str | None) -> list[Risk]:
                     before_doc,
                     after_doc,
                     unknown=not deleting and unknown.get(attribute) is True,
-                    read_policy=role == "identity" and _read_policy(address, after or before, before_doc),
+                    read_policy=role == "identity" and _read_policy(before_doc),
                     account=account,
                 )
     if kind == "aws_iam_role" and (before.get("inline_policy") or after.get("inline_policy")):
         old, new = _inline(before), None if deleting else _inline(after)
-        risks += policy.analyze(address, "identity", old, new, read_policy=_read_policy(address, after, old), account=account)
+        risks += policy.analyze(address, "identity", old, new, read_policy=_read_policy(old), account=account)
     if kind in policy.ATTACHMENTS:
         attribute = policy.ATTACHMENTS[kind]
         old = _as_strings(before.get(attribute))
@@ -75,9 +77,10 @@ def _as_strings(value: Any) -> list[str]:
 def find_risks(plan: dict[str, Any], redactor: Redactor) -> list[Risk]:
     """Every risk in the plan, most severe first, with every detail masked."""
     account = account_of(plan)
+    configured = configured_attributes(plan)
     risks: list[Risk] = []
     for rc in managed_changes(plan):
-        risks += policy_risks(rc, account)
+        risks += policy_risks(rc, account, configured.get(config_address(rc)) if configured else None)
         if rc["change"]["actions"] in (["no-op"], ["read"]):
             continue
         risks += lifecycle_risks(rc, redactor)

@@ -54,7 +54,10 @@ def main() -> int:
         "--checkov-severity", action="append", default=[], metavar="ID=LEVEL", help="override a check's severity (repeatable)"
     )
     parser.add_argument(
-        "--sources", type=Path, action="append", help="files or directories the plan must be newer than (default: terraform, lambda_src)"
+        "--sources",
+        type=Path,
+        action="append",
+        help="files or directories the plan must be newer than (default: terraform, lambda_src)",
     )
     parser.add_argument("--state", type=Path, help="local state the plan must be newer than (default: the sandbox's)")
     args = parser.parse_args()

@@ -159,9 +159,7 @@ def drift(plan: dict[str, Any], redactor: Redactor) -> list[dict[str, Any]]:
             continue
         paths = relevant.get(address, []) + relevant.get(base, [])
         attributes = [
-            a
-            for a in changed_attributes(d["change"], redactor)
-            if not re.search(r": (null|\[\]|\{\}|) → (null|\[\]|\{\}|)$", a)
+            a for a in changed_attributes(d["change"], redactor) if not re.search(r": (null|\[\]|\{\}|) → (null|\[\]|\{\}|)$", a)
         ]
         if "" not in paths:
             attributes = [a for a in attributes if any(a.startswith(p) for p in paths)]

@@ -142,7 +142,9 @@ def side_cost(resources: list[tuple[str, dict[str, Any]]], usage: dict[str, Any]
         gb_seconds = invocations * float(usage["average_duration_ms"]) / 1000 * memory / 1024
         items["Lambda requests"]["usd"] += invocations / 1_000_000 * PRICES["lambda_request_per_1m"]
         items["Lambda requests"]["detail"].append(f"{invocations:,.0f} invocations")
-        items["Lambda duration"]["usd"] += gb_seconds * PRICES["lambda_gb_second"].get(architecture, PRICES["lambda_gb_second"]["x86_64"])
+        items["Lambda duration"]["usd"] += gb_seconds * PRICES["lambda_gb_second"].get(
+            architecture, PRICES["lambda_gb_second"]["x86_64"]
+        )
         items["Lambda duration"]["detail"].append(f"{gb_seconds:,.0f} GB-s ({memory} MB, {architecture})")
     return {item: {"usd": round(v["usd"], 2), "detail": "; ".join(v["detail"])} for item, v in items.items()}
 

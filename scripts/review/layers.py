@@ -25,6 +25,11 @@ def layer_risks(plan: dict[str, Any], rc: dict[str, Any]) -> list[Risk]:
             risks.append(Risk("high", rc["address"], "extension layer from another region", f"{layer} on a function in {region}"))
         if architectures and parts[6].endswith("-Arm64") != ("arm64" in architectures):
             risks.append(
-                Risk("high", rc["address"], "extension layer of the wrong architecture", f"{parts[6]} on a {architectures[0]} function")
+                Risk(
+                    "high",
+                    rc["address"],
+                    "extension layer of the wrong architecture",
+                    f"{parts[6]} on a {architectures[0]} function",
+                )
             )
     return risks

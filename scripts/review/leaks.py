@@ -50,7 +50,9 @@ def output_leaks(plan: dict[str, Any]) -> list[Risk]:
             continue
         if secret_name(name) and not change.get("after_sensitive") and not looks_like_a_name(change.get("after")):
             risks.append(
-                Risk("medium", f"output.{name}", "output may expose a secret", "not marked sensitive = true: CLI and logs show it")
+                Risk(
+                    "medium", f"output.{name}", "output may expose a secret", "not marked sensitive = true: CLI and logs show it"
+                )
             )
     return risks
 

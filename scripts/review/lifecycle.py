@@ -70,8 +70,18 @@ def _parameter_loss(address: str, before: dict[str, Any], after: dict[str, Any],
     """A String's value lives in the configuration (tfvars): only its history goes. A SecureString's value goes."""
     if before.get("type") in ("String", "StringList"):
         if replaced:
-            return Risk("low", address, "parameter replaced", f"{why}it is re-created with its value from the configuration; version history restarts")
-        return Risk("medium", address, "parameter destroyed", "the parameter and its version history are deleted (its value stays in git history)")
+            return Risk(
+                "low",
+                address,
+                "parameter replaced",
+                f"{why}it is re-created with its value from the configuration; version history restarts",
+            )
+        return Risk(
+            "medium",
+            address,
+            "parameter destroyed",
+            "the parameter and its version history are deleted (its value stays in git history)",
+        )
     title = "SecureString replaced" if replaced else "SecureString destroyed"
     return Risk("high", address, title, f"{why}its value and version history are lost; set it again with make put-secret")
 
@@ -94,7 +104,9 @@ def _loosened(address: str, kind: str, before: dict[str, Any], after: dict[str, 
                 risks.append(Risk("low", address, "recovery window shortened", f"recovery_window_in_days {old} → {new}"))
     if kind == "aws_kms_key":
         if before.get("is_enabled") is True and after.get("is_enabled") is False:
-            risks.append(Risk("high", address, "KMS key disabled", "whatever it encrypts cannot be decrypted until it is re-enabled"))
+            risks.append(
+                Risk("high", address, "KMS key disabled", "whatever it encrypts cannot be decrypted until it is re-enabled")
+            )
         old, new = before.get("deletion_window_in_days"), after.get("deletion_window_in_days")
         if isinstance(old, int) and isinstance(new, int) and new < old:
             risks.append(Risk("low", address, "key deletion window shortened", f"deletion_window_in_days {old} → {new}"))
@@ -133,4 +145,6 @@ def notes(plan_changes: list[dict[str, Any]]) -> list[str]:
 
 
 def _same_shape(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a.get("module_address", "").split("[")[0] == b.get("module_address", "").split("[")[0] and a.get("name") == b.get("name")
+    return a.get("module_address", "").split("[")[0] == b.get("module_address", "").split("[")[0] and a.get("name") == b.get(
+        "name"
+    )

@@ -217,7 +217,9 @@ def is_read(action: str) -> bool:
 
 def _escalates(action: str) -> str | None:
     for pattern in ESCALATION:
-        if wildcard_match(action, pattern.replace("*", "X"), ignore_case=True) or wildcard_match(pattern, action, ignore_case=True):
+        if wildcard_match(action, pattern.replace("*", "X"), ignore_case=True) or wildcard_match(
+            pattern, action, ignore_case=True
+        ):
             return pattern
     return None
 
@@ -368,7 +370,10 @@ def analyze(
         broader = sorted(
             o.resource
             for o in old
-            if o.effect == "Allow" and o[1:3] == grant[1:3] and o.resource != grant.resource and _wider(grant.resource, o.resource)
+            if o.effect == "Allow"
+            and o[1:3] == grant[1:3]
+            and o.resource != grant.resource
+            and _wider(grant.resource, o.resource)
         )
         if broader:
             add("high", "IAM: broader resource", "the same action now reaches more resources", f"{broader[0]} → {grant.resource}")
@@ -420,7 +425,9 @@ def attachment_risks(address: str, before: list[str], after: list[str], unknown:
             risks.append(Risk("medium", address, "full-access managed policy attached", f"{name} grants every action: {arn}"))
     if unknown:
         risks.append(
-            Risk("medium", address, "attached policy unknown until apply", f"the policy ARN is {UNKNOWN}: it could not be checked")
+            Risk(
+                "medium", address, "attached policy unknown until apply", f"the policy ARN is {UNKNOWN}: it could not be checked"
+            )
         )
     return risks
 

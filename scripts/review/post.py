@@ -23,7 +23,14 @@ from scripts.review.writer import PLAN_DIR
 def find_comment(gh: str, repo: str, pr: int, marker: str) -> str | None:
     """The ID of the pull request's comment that carries `marker`, or None."""
     listed = run(
-        [gh, "api", "--paginate", f"repos/{repo}/issues/{pr}/comments", "--jq", f'.[] | select(.body | contains("{marker}")) | .id'],
+        [
+            gh,
+            "api",
+            "--paginate",
+            f"repos/{repo}/issues/{pr}/comments",
+            "--jq",
+            f'.[] | select(.body | contains("{marker}")) | .id',
+        ],
         capture=True,
     )
     ids = listed.stdout.split()

@@ -102,7 +102,9 @@ def render_terminal(r: Review, colour: bool) -> str:
 def _wrap(texts: list[str], indent: str) -> list[str]:
     out = []
     for text in texts:
-        out += textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False) or [indent]
+        out += textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False) or [
+            indent
+        ]
     return out
 
 
@@ -208,7 +210,13 @@ def render_markdown(r: Review) -> str:
 def _cost(c: dict[str, Any]) -> list[str]:
     if not c:
         return []
-    out = ["", f"<details><summary>Cost: {c['headline']}</summary>", "", "| item | before | after | basis |", "| --- | --: | --: | --- |"]
+    out = [
+        "",
+        f"<details><summary>Cost: {c['headline']}</summary>",
+        "",
+        "| item | before | after | basis |",
+        "| --- | --: | --: | --- |",
+    ]
     for row in c["rows"]:
         out.append(f"| {row['item']} | ${row['before_usd']:,.2f} | ${row['after_usd']:,.2f} | {_plain(row['detail'])} |")
     usage = c["usage"]

@@ -69,7 +69,13 @@ RANDOM = {"Sid": "Random", "Effect": "Allow", "Action": ["secretsmanager:GetRand
 VIA = {"StringEquals": {"kms:ViaService": [f"secretsmanager.{REGION}.amazonaws.com"]}}
 DECRYPT = {"Sid": "Decrypt", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": "*", "Condition": VIA}
 LAMBDA_TRUST = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
-KEY_POLICY = {"Sid": "Account", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}
+KEY_POLICY = {
+    "Sid": "Account",
+    "Effect": "Allow",
+    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+    "Action": "kms:*",
+    "Resource": "*",
+}
 BASE_ENV = {
     "APP_SECRET_IDS": "/corpus/app/secrets/api_key",
     "APP_PARAMETER_NAMES": "/corpus/app/secrets/db_url",
@@ -120,7 +126,11 @@ CASES = (
     ),
     Case(
         "put-on-existing-star",
-        {"read_policy": policy(READ_SECRETS, {**RANDOM, "Action": [*RANDOM["Action"], "secretsmanager:PutSecretValue"]}, DECRYPT)},
+        {
+            "read_policy": policy(
+                READ_SECRETS, {**RANDOM, "Action": [*RANDOM["Action"], "secretsmanager:PutSecretValue"]}, DECRYPT
+            )
+        },
         (("high", "IAM: write action on every resource", "aws_iam_role_policy.read"),),
         "high",
     ),
@@ -238,7 +248,11 @@ CASES = (
     ),
     Case(
         "key-policy-public",
-        {"kms_policy": policy(KEY_POLICY, {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"})},
+        {
+            "kms_policy": policy(
+                KEY_POLICY, {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"}
+            )
+        },
         (("high", "public principal", "aws_kms_key.main[0]"),),
         "high",
     ),
@@ -308,13 +322,20 @@ CASES = (
     Case("grant-narrowed", {"read_policy": policy(READ_SECRETS, RANDOM)}),
     Case(
         "deny-added",
-        {"read_policy": policy(READ_SECRETS, RANDOM, DECRYPT, {"Effect": "Deny", "Action": "secretsmanager:DeleteSecret", "Resource": "*"})},
+        {
+            "read_policy": policy(
+                READ_SECRETS, RANDOM, DECRYPT, {"Effect": "Deny", "Action": "secretsmanager:DeleteSecret", "Resource": "*"}
+            )
+        },
     ),
     Case(
         "specific-read-added",
         {
             "read_policy": policy(
-                {**READ_SECRETS, "Resource": [SECRET_ARNS, f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:/corpus/shared/x-AbCdEf"]},
+                {
+                    **READ_SECRETS,
+                    "Resource": [SECRET_ARNS, f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:/corpus/shared/x-AbCdEf"],
+                },
                 RANDOM,
                 DECRYPT,
             )

@@ -90,7 +90,12 @@ def test_review_of_500_resources_takes_under_a_second(tmp_path: Path) -> None:
         terraform = toolchain.load().terraform
         run([terraform, f"-chdir={root}", "init", "-input=false", "-no-color"], env=env, capture=True, echo=False)
         plan_file = tmp_path / "speed.tfplan"
-        run([terraform, f"-chdir={root}", "plan", "-input=false", "-no-color", f"-out={plan_file}"], env=env, capture=True, echo=False)
+        run(
+            [terraform, f"-chdir={root}", "plan", "-input=false", "-no-color", f"-out={plan_file}"],
+            env=env,
+            capture=True,
+            echo=False,
+        )
         shown = run([terraform, f"-chdir={root}", "show", "-json", str(plan_file)], env=env, capture=True, echo=False)
     plan_json = tmp_path / "speed.tfplan.json"
     plan_json.write_text(shown.stdout)

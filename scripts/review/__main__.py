@@ -47,8 +47,8 @@ def main() -> int:
     parser.add_argument(
         "--mask",
         action="append",
-        default=[m for m in os.environ.get("REVIEW_MASKS", "").split(",") if m],
-        help="also mask the value of env:NAME or matches of regexp:PATTERN (repeatable; $REVIEW_MASKS, comma-separated)",
+        default=[],
+        help="also mask the value of env:NAME or matches of regexp:PATTERN (repeatable; also $REVIEW_MASKS, comma-separated)",
     )
     parser.add_argument(
         "--checkov-severity", action="append", default=[], metavar="ID=LEVEL", help="override a check's severity (repeatable)"

@@ -3,7 +3,8 @@
 A value is secret-looking when Terraform marks it sensitive, or it sits under a
 secret-looking name (an attribute, a Lambda environment variable, a variable, an output),
 or it matches one of the patterns below, or it is the value of an environment variable
-named in a mask (`env:NAME`, as tfcmt's --mask offers; `regexp:PATTERN` adds a pattern).
+named in a mask (`env:NAME`, as tfcmt's masks offer; `regexp:PATTERN` adds a pattern), given
+as arguments or in $REVIEW_MASKS (comma-separated).
 The review collects every such value from the whole plan first, then masks it wherever it
 appears: in attribute diffs, outputs, risk details, and as a last pass over each rendering.
 """
@@ -61,7 +62,7 @@ class Redactor:
         self.patterns = [re.compile(p) for p in PATTERNS]
         for name in ENV_MASKS:
             self._add(os.environ.get(name))
-        for mask in masks:
+        for mask in [*masks, *filter(None, os.environ.get("REVIEW_MASKS", "").split(","))]:
             kind, _, rest = mask.partition(":")
             if kind == "env" and rest:
                 self._add(os.environ.get(rest))

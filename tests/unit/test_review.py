@@ -105,6 +105,9 @@ def test_masks_by_environment_variable_name_and_by_regex(monkeypatch: pytest.Mon
     )
     text = _everything(_review(plan, masks=["env:BUILD_LABEL", r"regexp:TICKET-\d+"]))
     assert CANARY not in text and token not in text and "TICKET-98765" not in text
+    monkeypatch.setenv("REVIEW_MASKS", r"env:BUILD_LABEL,regexp:TICKET-\d+")
+    text = _everything(_review(plan))
+    assert CANARY not in text and "TICKET-98765" not in text
     with pytest.raises(UserError, match="env:NAME or regexp:PATTERN"):
         Redactor(["BUILD_LABEL"])
 

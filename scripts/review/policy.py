@@ -192,9 +192,18 @@ def _principals(statement: dict[str, Any]) -> list[str]:
 
 
 def _principal_list(principal: Any) -> list[str]:
+    """Principals as "Kind:value"; a bare account ID as its root ARN, the form AWS stores."""
     if isinstance(principal, dict):
-        return [f"{kind}:{value}" for kind, values in sorted(principal.items()) for value in as_list(values)]
+        return [
+            f"{kind}:{_root_arn(str(value)) if kind == 'AWS' else value}"
+            for kind, values in sorted(principal.items())
+            for value in as_list(values)
+        ]
     return [str(p) for p in as_list(principal)]
+
+
+def _root_arn(value: str) -> str:
+    return f"arn:aws:iam::{value}:root" if re.fullmatch(r"\d{12}", value) else value
 
 
 def diff_lines(before: Any, after: Any) -> list[str] | None:
@@ -288,40 +297,44 @@ def classify(grant: Grant, kind: str, read_policy: bool, account: str | None) ->
 
 
 def condition_change(old: str, new: str) -> tuple[str, str] | None:
-    """("removed" | "weakened" | "changed", what) when `new` may allow more than `old`, else None."""
+    """("removed" | "weakened" | "changed", what) when `new` may allow more than `old`, else None.
+
+    Operators and keys compare case-insensitively (as AWS does for keys); messages keep their spelling.
+    """
     old_tests, new_tests = _tests(old), _tests(new)
-    for (operator, key), values in sorted(old_tests.items()):
-        matches = {op: vals for (op, k), vals in new_tests.items() if k == key}
+    for (operator, key), (values, op_name, key_name) in sorted(old_tests.items()):
+        matches = {op: (vals, name) for (op, k), (vals, name, _) in new_tests.items() if k == key}
         if not matches:
-            return "removed", f"{operator} {key}"
-        for new_operator, new_values in matches.items():
+            return "removed", f"{op_name} {key_name}"
+        for new_operator, (new_values, new_name) in matches.items():
             base, new_base = operator.removesuffix("ifexists"), new_operator.removesuffix("ifexists")
             if new_operator.endswith("ifexists") and not operator.endswith("ifexists"):
-                return "weakened", f"{key}: IfExists added (no key, no check)"
+                return "weakened", f"{key_name}: IfExists added (no key, no check)"
             if new_base != base:
                 if LOOSER.get(base) == new_base:
-                    return "weakened", f"{key}: {operator} loosened to {new_operator}"
-                return "changed", f"{key}: {operator} → {new_operator}"
+                    return "weakened", f"{key_name}: {op_name} loosened to {new_name}"
+                return "changed", f"{key_name}: {op_name} → {new_name}"
             negated = "not" in base
             added = [v for v in new_values if v not in values]
             removed = [v for v in values if v not in new_values]
             if negated and removed:
-                return "weakened", f"{key}: no longer excludes {', '.join(removed)}"
+                return "weakened", f"{key_name}: no longer excludes {', '.join(removed)}"
             if not negated and added:
                 wild = [v for v in added if "*" in v or "?" in v]
                 if wild:
-                    return "weakened", f"{key}: value widened by a wildcard to {', '.join(wild)}"
-                return "weakened", f"{key}: now also {', '.join(added)}"
+                    return "weakened", f"{key_name}: value widened by a wildcard to {', '.join(wild)}"
+                return "weakened", f"{key_name}: now also {', '.join(added)}"
     return None
 
 
-def _tests(condition: str) -> dict[tuple[str, str], list[str]]:
+def _tests(condition: str) -> dict[tuple[str, str], tuple[list[str], str, str]]:
+    """{(operator, key) lowercased: (values, operator as written, key as written)}."""
     if not condition:
         return {}
     tests = {}
     for operator, block in json.loads(condition).items():
         for key, values in (block or {}).items():
-            tests[(operator.lower(), key.lower())] = [str(v) for v in as_list(values)]
+            tests[(operator.lower(), key.lower())] = ([str(v) for v in as_list(values)], operator, key)
     return tests
 
 

@@ -47,9 +47,7 @@ def render_sarif(r: Review, root_file: str) -> str:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {"name": "plan-review", "informationUri": "docs/plan-review.md", "rules": list(rules.values())}
-                },
+                "tool": {"driver": {"name": "plan-review", "rules": list(rules.values())}},
                 "automationDetails": {"id": f"plan-review/{r.env}/"},
                 "results": results,
             }

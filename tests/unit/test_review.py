@@ -188,7 +188,7 @@ def test_statements_are_compared_as_grants() -> None:
         (
             {"StringEquals": {"kms:ViaService": "ssm.r.amazonaws.com"}},
             {"StringLike": {"kms:ViaService": "*"}},
-            "weakened: loosened",
+            "weakened: kms:ViaService: StringEquals loosened to StringLike",
         ),
         (
             {"StringEquals": {"kms:ViaService": "a"}},
@@ -206,12 +206,12 @@ def test_statements_are_compared_as_grants() -> None:
             {"StringNotEquals": {"aws:SourceVpc": "v1"}},
             "weakened: no longer excludes v2",
         ),
-        ({"StringEquals": {"kms:ViaService": "a"}}, {}, "removed: stringequals kms:viaservice"),
+        ({"StringEquals": {"kms:ViaService": "a"}}, {}, "removed: StringEquals kms:ViaService"),
         ({"StringEquals": {"kms:ViaService": ["a", "b"]}}, {"StringEquals": {"kms:ViaService": "a"}}, None),
         (
             {"StringLike": {"kms:ViaService": "*"}},
             {"StringEquals": {"kms:ViaService": "a"}},
-            "changed: stringlike → stringequals",
+            "changed: StringLike → StringEquals",
         ),
     ],
 )
@@ -254,6 +254,14 @@ def test_resource_policy_principals(statement: dict, title: str | None, severity
     )
     found = {x.title: x.severity for x in _review(_plan(rc, own)).risks}
     assert found == ({title: severity} if title else {})
+
+
+def test_an_account_id_and_its_root_arn_are_the_same_principal() -> None:
+    """AWS stores "123456789012" as its root ARN: rewriting one as the other is not a new principal."""
+    trust = {"Effect": "Allow", "Action": "sts:AssumeRole"}
+    before = _doc({**trust, "Principal": {"AWS": "arn:aws:iam::123456789012:root"}})
+    after = _doc({**trust, "Principal": {"AWS": "123456789012"}})
+    assert _policy_risks("aws_iam_role", "assume_role_policy", before, after, ["update"]) == {}
 
 
 def test_not_action_wildcards_and_permission_management() -> None:

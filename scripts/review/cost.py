@@ -96,14 +96,18 @@ def side_cost(resources: list[tuple[str, dict[str, Any]]], usage: dict[str, Any]
     items: dict[str, dict[str, Any]] = {item: {"usd": 0.0, "detail": []} for item in ITEMS}
     secrets_kms: dict[str, bool] = {}
     advanced: set[str] = set()
+    parameters_kms: set[str] = set()
     for kind, values in resources:
         if kind == "aws_secretsmanager_secret":
             copies = 1 + len(values.get("replica") or [])
             items["Secrets Manager secrets"]["usd"] += PRICES["secret_month"] * copies
             secrets_kms[str(values.get("name"))] = bool(values.get("kms_key_id"))
-        elif kind == "aws_ssm_parameter" and values.get("tier") == "Advanced":
-            items["SSM advanced parameters"]["usd"] += PRICES["ssm_advanced_month"]
-            advanced.add(str(values.get("name")))
+        elif kind == "aws_ssm_parameter":
+            if values.get("tier") == "Advanced":
+                items["SSM advanced parameters"]["usd"] += PRICES["ssm_advanced_month"]
+                advanced.add(str(values.get("name")))
+            if values.get("type") == "SecureString" and values.get("key_id") not in (None, "", "alias/aws/ssm"):
+                parameters_kms.add(str(values.get("name")))
         elif kind == "aws_kms_key":
             items["KMS keys"]["usd"] += PRICES["kms_key_month"]
     environments = max(1, int(usage["warm_environments"]))
@@ -127,6 +131,7 @@ def side_cost(resources: list[tuple[str, dict[str, Any]]], usage: dict[str, Any]
         billed_parameters = [p for p in parameters if usage.get("ssm_higher_throughput") or p in advanced]
         parameter_calls = sum(_calls(invocations, 1, cache_on, ttl_p, environments) for _ in billed_parameters)
         kms_calls = sum(_calls(invocations, 1, cache_on, ttl_s, environments) for s in secrets if secrets_kms.get(s))
+        kms_calls += sum(_calls(invocations, 1, cache_on, ttl_p, environments) for p in parameters if p in parameters_kms)
         cache = f"cache {'on' if cache_on else 'off'}, TTL {ttl_s} s" if has_layer else "no extension"
         items["Secrets Manager API"]["usd"] += secret_calls / 10_000 * PRICES["secrets_api_per_10k"]
         items["Secrets Manager API"]["detail"].append(f"{secret_calls:,.0f} calls ({len(secrets)} secret(s), {cache})")
@@ -136,7 +141,7 @@ def side_cost(resources: list[tuple[str, dict[str, Any]]], usage: dict[str, Any]
         )
         items["KMS requests"]["usd"] += kms_calls / 10_000 * PRICES["kms_request_per_10k"]
         if kms_calls:
-            items["KMS requests"]["detail"].append(f"{kms_calls:,.0f} decrypts (secrets under a customer key)")
+            items["KMS requests"]["detail"].append(f"{kms_calls:,.0f} decrypts (values under a customer key)")
         architecture = (values.get("architectures") or ["x86_64"])[0]
         memory = int(values.get("memory_size") or 128)
         gb_seconds = invocations * float(usage["average_duration_ms"]) / 1000 * memory / 1024

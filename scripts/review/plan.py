@@ -109,13 +109,13 @@ def region_of(plan: dict[str, Any], values: dict[str, Any]) -> str | None:
     return provider.get("expressions", {}).get("region", {}).get("constant_value")
 
 
-def configured_attributes(plan: dict[str, Any]) -> dict[str, set[str]]:
-    """The arguments each resource sets in the configuration, by address without instance keys."""
-    found: dict[str, set[str]] = {}
+def configured_attributes(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The arguments each resource sets in the configuration (their expressions), by address without instance keys."""
+    found: dict[str, dict[str, Any]] = {}
 
     def walk(module: dict[str, Any], prefix: str) -> None:
         for resource in module.get("resources", []):
-            found[prefix + resource["address"]] = set(resource.get("expressions", {}))
+            found[prefix + resource["address"]] = resource.get("expressions", {})
         for name, call in module.get("module_calls", {}).items():
             walk(call.get("module", {}), f"{prefix}module.{name}.")
 

@@ -350,16 +350,18 @@ def analyze(
     unknown: bool = False,
     read_policy: bool = False,
     account: str | None = None,
-    deleting: bool = False,
+    depends_on: list[str] | None = None,
 ) -> list[Risk]:
     """Risks of one policy document changing from `before` to `after` (either may be None)."""
     if unknown:
+        cause = f" (it depends on {', '.join(depends_on)})" if depends_on else ""
         return [
             Risk(
                 "medium",
                 address,
                 "policy unknown until apply",
-                f"the {kind} policy is {UNKNOWN}: wildcards, principals and conditions could not be checked",
+                f"the {kind} policy is {UNKNOWN}{cause}: wildcards, principals and conditions could not be checked; "
+                "plan again once that exists",
             )
         ]
     old, new = grants(before) or set(), grants(after) or set()

@@ -88,9 +88,9 @@ class Redactor:
         for path, leaf in leaves(value).items():
             if isinstance(leaf, dict | list):
                 continue
-            if secret or sensitive is True or marks.get(path) is True or _marked(marks, path) or secret_name(path):
-                if not looks_like_a_name(leaf) or sensitive is True or marks.get(path) is True:
-                    self._add(leaf)
+            marked = sensitive is True or marks.get(path) is True or _marked(marks, path)
+            if marked or ((secret or secret_name(path)) and not looks_like_a_name(leaf)):
+                self._add(leaf)
 
     def collect(self, plan: dict[str, Any]) -> Redactor:
         """Gather every secret-looking value in the plan (resources, drift, variables, outputs)."""

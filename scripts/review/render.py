@@ -87,9 +87,10 @@ def render_terminal(r: Review, colour: bool) -> str:
         lines.append(paint(f"drift: {len(r.drift)} resource(s) changed outside Terraform", "33"))
         lines += [f"  {d['address']} ({d['actions']})" for d in r.drift]
     for risk in r.risks:
-        head = f"  {paint(risk.severity.upper().ljust(6), tone[risk.severity])} {risk.title}: {risk.address}"
-        lines.append(head)
-        lines += _wrap([risk.detail], "         ")
+        label = risk.severity.upper().ljust(6)
+        head = _wrap([f"{label} {risk.title}: {risk.address}"], "  ")
+        head[0] = head[0].replace(label, paint(label, tone[risk.severity]), 1)
+        lines += head + _wrap([risk.detail], "         ")
     lines += _wrap([f"note: {n}" for n in r.notes], "  ")
     if r.scan:
         lines.append(

@@ -27,7 +27,7 @@ def _read_policy(before_doc: Any) -> bool:
     return bool(old) and all(policy.is_read(g.action) for g in old if g.effect == "Allow")
 
 
-def policy_risks(rc: dict[str, Any], account: str | None, configured: set[str] | None = None) -> list[Risk]:
+def policy_risks(rc: dict[str, Any], account: str | None, configured: dict[str, Any] | None = None) -> list[Risk]:
     """Policy analysis of one resource change, whatever the action (create, update, replace, delete).
 
     `configured`: the arguments the configuration sets; an unknown attribute it does not set
@@ -52,6 +52,7 @@ def policy_risks(rc: dict[str, Any], account: str | None, configured: set[str] |
                     before_doc,
                     after_doc,
                     unknown=not deleting and unknown.get(attribute) is True,
+                    depends_on=_references(configured, attribute),
                     read_policy=role == "identity" and _read_policy(before_doc),
                     account=account,
                 )
@@ -66,6 +67,13 @@ def policy_risks(rc: dict[str, Any], account: str | None, configured: set[str] |
     if kind == "aws_lambda_permission" and not deleting:
         risks += policy.lambda_permission_risks(address, after, account)
     return risks
+
+
+def _references(configured: dict[str, Any] | None, attribute: str) -> list[str]:
+    """What an attribute's expression refers to, most specific form only (Terraform lists a.b[0].arn, a.b[0], a.b)."""
+    expression = (configured or {}).get(attribute)
+    references = expression.get("references", []) if isinstance(expression, dict) else []
+    return [r for r in references if not any(o != r and o.startswith(r) for o in references)]
 
 
 def _as_strings(value: Any) -> list[str]:

@@ -295,11 +295,12 @@ def test_a_narrower_policy_a_removed_grant_and_an_added_deny_are_not_risks() -> 
 def test_policy_unknown_until_apply_is_medium_only_when_configured() -> None:
     """A configured policy that is (known after apply) is medium; an unset computed one is AWS's default, not a risk."""
     rc = _rc("aws_kms_key.k", "aws_kms_key", ["create"], None, {}, after_unknown={"policy": True})
-    configured = {"root_module": {"resources": [{"address": "aws_kms_key.k", "expressions": {"policy": {}}}]}}
+    references = {"references": ["aws_iam_role.late[0].arn", "aws_iam_role.late[0]", "aws_iam_role.late"]}
+    configured = {"root_module": {"resources": [{"address": "aws_kms_key.k", "expressions": {"policy": references}}]}}
     unset = {"root_module": {"resources": [{"address": "aws_kms_key.k", "expressions": {"description": {}}}]}}
-    assert [(x.severity, x.title) for x in _review(_plan(rc, configuration=configured)).risks] == [
-        ("medium", "policy unknown until apply")
-    ]
+    (risk,) = _review(_plan(rc, configuration=configured)).risks
+    assert (risk.severity, risk.title) == ("medium", "policy unknown until apply")
+    assert "it depends on aws_iam_role.late[0].arn)" in risk.detail
     assert _review(_plan(rc, configuration=unset)).risks == []
 
 
@@ -421,6 +422,18 @@ def test_cost_lambda_by_architecture_and_memory_and_advanced_parameters() -> Non
     assert c["SSM API"]["usd"] == 1_000_000 / 10_000 * 0.05  # only the advanced one is billed
 
 
+def test_cost_kms_requests_for_securestrings_under_a_customer_key() -> None:
+    """A SecureString under a customer key costs a KMS request per SSM read; under aws/ssm it does not."""
+    usage = {**cost.DEFAULT_USAGE, "invocations_per_month": 100_000}
+    env = {"APP_PARAMETER_NAMES": "/e/a/s/cmk,/e/a/s/aws", "SSM_PARAMETER_STORE_TTL": "0"}
+    resources = [
+        ("aws_ssm_parameter", {"name": "/e/a/s/cmk", "type": "SecureString", "key_id": "arn:aws:kms:r:1:key/k"}),
+        ("aws_ssm_parameter", {"name": "/e/a/s/aws", "type": "SecureString", "key_id": "alias/aws/ssm"}),
+        ("aws_lambda_function", _function(env)),
+    ]
+    assert cost.side_cost(resources, usage)["KMS requests"]["usd"] == 100_000 / 10_000 * 0.03
+
+
 def test_cost_headline_in_infracost_shape() -> None:
     """monthly estimate $X → $Y, +Z%; a new stack says new."""
     assert cost.headline(10.0, 12.5) == "monthly estimate $10.00 → $12.50, +25%"
@@ -519,6 +532,22 @@ def test_review_files_are_0600_from_creation_and_an_errored_plan_removes_everyth
     with pytest.raises(UserError, match="the plan errored"):
         review.write_review(plan_json, "dev", usage_file=None, scan=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_step_summary_commit_and_run_link(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In GitHub Actions: the review is appended to $GITHUB_STEP_SUMMARY; the commit and the run link are in it."""
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_SHA", "0123456789abcdef0123")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "o/r")
+    monkeypatch.setenv("GITHUB_RUN_ID", "42")
+    plan_json = tmp_path / "dev.tfplan.json"
+    plan_json.write_text(json.dumps(_plan()))
+    review.write_review(plan_json, "dev", usage_file=None, scan=False)
+    text = summary.read_text()
+    assert text.startswith("earlier step\n### ✅ OK · ENV=dev")
+    assert "commit 0123456789ab" in text and "[CI run](https://github.com/o/r/actions/runs/42)" in text
 
 
 def test_write_private_never_creates_a_readable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

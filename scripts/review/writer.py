@@ -22,7 +22,7 @@ from scripts.review.report import review
 from scripts.review.scan import scan_plan
 
 PLAN_DIR = BUILD / "plans"
-SUFFIXES = (".tfplan", ".tfplan.json", ".review.md", ".review.json", ".review.sarif")
+SUFFIXES = (".tfplan", ".tfplan.json", ".review.md", ".review.full.md", ".review.json", ".review.sarif")
 
 
 @contextlib.contextmanager
@@ -105,10 +105,15 @@ def write_review(
     result = review(
         plan, env, cost.load_usage(usage_file), scanned, masks=masks, checkov_severity=checkov_severity, context=context()
     )
-    markdown_file = plan_json.parent / f"{stem}.review.md"
     markdown = render.render_markdown(result)
-    pointer = f"The full review is {markdown_file.name} in the job's artifacts."
-    write_private(markdown_file, render.guard_size(markdown, pointer))
+    full_file = plan_json.parent / f"{stem}.review.full.md"
+    pointer = f"The full review is {full_file.name} (and {stem}.review.json) in the job's artifacts."
+    comment = render.guard_size(markdown, pointer)
+    write_private(plan_json.parent / f"{stem}.review.md", comment)  # what a pull request gets: fits a comment
+    if comment != markdown:
+        write_private(full_file, markdown)
+    else:
+        full_file.unlink(missing_ok=True)
     write_private(plan_json.parent / f"{stem}.review.json", render.render_json(result))
     root_file = f"terraform/envs/{env}/main.tf"  # code scanning needs a file; the plan names no line
     write_private(plan_json.parent / f"{stem}.review.sarif", sarif.render_sarif(result, root_file))

@@ -489,6 +489,29 @@ def test_size_guard_truncates_with_a_pointer_and_closes_blocks() -> None:
     assert render.guard_size("short", "x") == "short"
 
 
+def test_a_review_too_long_for_a_comment_is_cut_and_kept_in_full_beside_it(tmp_path: Path) -> None:
+    """<env>.review.md fits GitHub's limit and points to <env>.review.full.md, which has everything."""
+    rcs = [
+        _rc(
+            f"aws_ssm_parameter.p{i}",
+            "aws_ssm_parameter",
+            ["create"],
+            None,
+            {"name": f"/e/a/config/{'x' * 60}{i}", "type": "String"},
+        )
+        for i in range(800)
+    ]
+    plan_json = tmp_path / "dev.tfplan.json"
+    plan_json.write_text(json.dumps(_plan(*rcs)))
+    review.write_review(plan_json, "dev", usage_file=None, scan=False)
+    comment, full = (tmp_path / "dev.review.md").read_text(), (tmp_path / "dev.review.full.md").read_text()
+    assert len(comment) <= render.GITHUB_LIMIT < len(full)
+    assert "dev.review.full.md" in comment and f"/e/a/config/{'x' * 60}799" in full
+    plan_json.write_text(json.dumps(_plan(*rcs[:2])))
+    review.write_review(plan_json, "dev", usage_file=None, scan=False)
+    assert not (tmp_path / "dev.review.full.md").exists()  # no stale full review next to a short one
+
+
 def test_middle_truncation_of_long_addresses() -> None:
     """infracost's rule: 64 characters, cut in the middle."""
     address = "module.stack.module.rotation_function[0].aws_iam_role_policy.logs_and_more"
@@ -562,7 +585,8 @@ def test_write_private_never_creates_a_readable_file(tmp_path: Path, monkeypatch
 
 def test_discard_outputs_removes_plan_json_and_reviews(tmp_path: Path) -> None:
     """The lead's flow calls this when a plan fails: nothing of an older plan survives."""
-    names = [f"dev{s}" for s in (".tfplan", ".tfplan.json", ".review.md", ".review.json", ".review.sarif")] + ["prod.tfplan"]
+    kinds = (".tfplan", ".tfplan.json", ".review.md", ".review.full.md", ".review.json", ".review.sarif")
+    names = [f"dev{s}" for s in kinds] + ["prod.tfplan"]
     for name in names:
         (tmp_path / name).write_text("x")
     removed = review.discard_outputs("dev", tmp_path)

@@ -87,6 +87,7 @@ class Target:
     demo_values = False  # fill empty secrets with random values after a deploy
     refusal_hint = ""  # what usually causes an unexpected refusal from the services
     config_hint = ""  # where the user's configuration lives
+    state_file: Path | None = None  # the local state a saved plan must be newer than (None: remote state)
     unreachable_hint = ""  # what to check when the services do not answer
     adopts_orphans = False  # make deploy imports what an interrupted apply left behind
 
@@ -136,6 +137,7 @@ class SandboxTarget(Target):
 
     env = SANDBOX
     demo_values = True
+    state_file = SANDBOX_DIR / "terraform.tfstate"
     adopts_orphans = True
     unreachable_hint = "the sandbox does not answer: make sandbox-status, then make deploy (a restarted sandbox is empty)"
     refusal_hint = "the sandbox forgets everything when it restarts: make deploy re-creates what the state lists"
@@ -157,7 +159,7 @@ class SandboxTarget(Target):
         root = bridge.prepare(self.endpoint, quiet=True)
         SANDBOX_DIR.mkdir(exist_ok=True)
         env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data", sandbox_endpoint=self.endpoint)
-        return Workspace(root, env, init_args=(f"-backend-config=path={SANDBOX_DIR / 'terraform.tfstate'}",))
+        return Workspace(root, env, init_args=(f"-backend-config=path={self.state_file}",))
 
     def client(self, service: str, region: str) -> Any:
         from scripts.sandbox import server

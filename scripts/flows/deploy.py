@@ -14,36 +14,23 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from scripts import checkov, plan_review
-from scripts.common import BUILD, ROOT, UserError, colour, first_error, say, step
+from scripts import checkov, review
+from scripts.common import ROOT, UserError, colour, first_error, say, step
 from scripts.flows import values
 from scripts.targets import Target
 
-PLAN_DIR = BUILD / "plans"
+
+def plan_files(name: str) -> dict[str, Path]:
+    """The saved plan and its JSON (review.PLAN_DIR also holds the reviews beside them)."""
+    return {"plan": review.PLAN_DIR / f"{name}.tfplan", "json": review.PLAN_DIR / f"{name}.tfplan.json"}
 
 
-def plan_files(env: str) -> dict[str, Path]:
-    """The files a plan of `env` leaves: the plan, its JSON, the reviews."""
-    return {
-        "plan": PLAN_DIR / f"{env}.tfplan",
-        "json": PLAN_DIR / f"{env}.tfplan.json",
-        "review_md": PLAN_DIR / f"{env}.review.md",
-        "review_json": PLAN_DIR / f"{env}.review.json",
-    }
-
-
-def fails(review: Any, fail_on: str) -> bool:
-    """True when the review holds a risk at least as severe as `fail_on` (say which on stderr)."""
-    if plan_review.exit_code(review, fail_on) == 0:
-        return False
-    say(f"plan review: a risk at or above {fail_on} (FAIL_ON={fail_on}); see the risks above")
-    return True
-
-
-def _discard(env: str, *kinds: str) -> None:
-    files = plan_files(env)
-    for kind in kinds or tuple(files):
-        files[kind].unlink(missing_ok=True)
+def fails(result: Any, fail_on: str) -> bool:
+    """True when the review holds a risk at least as severe as `fail_on` (each one is named on stderr)."""
+    tripped = review.tripped(result, fail_on)
+    for risk in tripped:
+        say(f"FAIL_ON={fail_on}: {risk.severity} {risk.title} ({risk.address})")
+    return bool(tripped)
 
 
 def _progress(line: str) -> bool:
@@ -53,7 +40,7 @@ def _progress(line: str) -> bool:
 
 
 def plan(target: Target, name: str | None = None, scan: bool | None = None) -> Any:
-    """Plan and save it with its JSON; write and print the review; return it (a plan_review.Review).
+    """Plan and save it with its JSON; write and print the review; return it (a review.Review).
 
     name: the files' name under build/plans/ (default: the environment's).
     scan: run checkov over the plan (default: when the plan changes a resource; a plan that
@@ -63,29 +50,29 @@ def plan(target: Target, name: str | None = None, scan: bool | None = None) -> A
     checkov.install_in_background()  # a fresh clone: its environment builds while Terraform runs
     workspace = target.workspace()
     workspace.init()
-    PLAN_DIR.mkdir(parents=True, exist_ok=True)
+    review.PLAN_DIR.mkdir(parents=True, exist_ok=True)
     name = name or target.env
     files = plan_files(name)
-    _discard(name)  # a failed plan must not leave an older plan or review to be trusted
+    review.discard_outputs(name)  # a failed plan must not leave an older plan or review to be trusted
     try:
         error = workspace.plan(files["plan"])
         if error:
             raise UserError(f"plan for ENV={target.env} failed: {error}; fix it in {target.config_hint}, then plan again")
         shown = workspace.show_json(files["plan"])
-        files["json"].write_text(shown)
+        review.write_private(files["json"], shown)
         if scan is None:
             actions = [set(c["change"]["actions"]) for c in json.loads(shown).get("resource_changes", [])]
             scan = any(a - {"no-op", "read"} for a in actions)
-        result = plan_review.write_review(
+        result = review.write_review(
             files["json"], target.env, usage_file=target.usage_file, scan=scan, repo_root=workspace.root.parent.parent
         )
     except BaseException:
-        _discard(name)
+        review.discard_outputs(name)
         raise
-    print(plan_review.render_terminal(result, colour=colour(sys.stdout)))
+    print(review.render_terminal(result, colour=colour(sys.stdout)))
     if not scan:
         print("checkov: skipped (the plan changes no resource)")
-    say(f"saved: {files['plan'].relative_to(ROOT)} and its JSON; review: {files['review_md'].relative_to(ROOT)} (.json)")
+    say(f"saved: {files['plan'].relative_to(ROOT)} and its JSON; review: {review.PLAN_DIR.relative_to(ROOT)}/{name}.review.md")
     return result
 
 
@@ -152,7 +139,8 @@ def apply(target: Target) -> None:
     step(f"terraform apply of the saved plan (ENV={target.env})")
     workspace = target.workspace()
     result = workspace.run("apply", "-input=false", "-no-color", str(files["plan"]), show=_progress, check=False, echo=False)
-    _discard(target.env, "plan", "json")  # applied or not, a saved plan is good for one apply only
+    for path in files.values():  # applied or not, a saved plan is good for one apply only
+        path.unlink(missing_ok=True)
     if result.returncode < 0:
         raise UserError(
             f"apply for ENV={target.env} was interrupted (terraform stopped by signal {-result.returncode}); what it "
@@ -199,8 +187,8 @@ def stack(target: Target) -> dict[str, Any]:
 def _adopt_before_destroy(target: Target) -> None:
     """What an interrupted apply left outside the state: the sandbox adopts it (so destroy removes
     it); on AWS the user is told, with the import commands."""
-    probe = PLAN_DIR / f"{target.env}-destroy-check.tfplan"
-    PLAN_DIR.mkdir(parents=True, exist_ok=True)
+    probe = review.PLAN_DIR / f"{target.env}-destroy-check.tfplan"
+    review.PLAN_DIR.mkdir(parents=True, exist_ok=True)
     workspace = target.workspace()
     try:
         for _ in range(3):
@@ -230,5 +218,5 @@ def destroy(target: Target) -> None:
     names = list(deployed.get("secure_parameter_names", {}).values())
     if names:
         values.delete_parameters(target, deployed["region"], names)
-    _discard(target.env)
+    review.discard_outputs(target.env)
     say(f"destroyed ENV={target.env}")

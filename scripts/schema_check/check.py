@@ -241,17 +241,17 @@ def try_configuration(source: Path, work: Path) -> tuple[str | None, str]:
 
 
 def review_row(plan_json: Path) -> tuple[str, bool, str]:
-    """The plan review (scripts/plan_review.py) on the dev plan; markdown and JSON beside the plan."""
-    from scripts import plan_review
+    """The plan review (scripts/review) on the dev plan; markdown and JSON beside the plan."""
+    from scripts import review
 
-    result = plan_review.write_review(plan_json, "dev", usage_file=AWS_ROOT / "dev.usage.toml", scan=False)
+    result = review.write_review(plan_json, "dev", usage_file=AWS_ROOT / "dev.usage.toml", scan=False)
     markdown = plan_json.parent / "schema-check.review.md"
     if markdown.exists():
         markdown.write_text(f"> {CAVEAT[0].upper()}{CAVEAT[1:]}.\n\n" + markdown.read_text())
     worst = result.worst()
     ok = worst != "high"
     risks = f"{len(result.risks)} risk(s), worst {worst}" if worst else "no risk"
-    return (f"plan review {REVIEWED} (6.69.1 schema)", ok, f"{plan_review.headline(result)}; {risks}")
+    return (f"plan review {REVIEWED} (6.69.1 schema)", ok, f"{review.headline(result)}; {risks}")
 
 
 def run(directories: Sequence[str] = CHECKED, workers: int = 3) -> tuple[list[Outcome], tuple[str, bool, str] | None]:

@@ -1,4 +1,4 @@
-"""scripts/plan_review.py on real plans made by Terraform against a moto server.
+"""The plan review (scripts/review/) on real plans made by Terraform against a moto server.
 
 Scenarios, in order, on one state: first create, no-op, in-place update, a forced
 replacement of the secret, a widened IAM path, a destroy. Each review's markdown is
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import plan_review, toolchain
+from scripts import review, toolchain
 from scripts.common import SANDBOX_DIR, run
 from scripts.sandbox import bridge
 from tests.conftest import ROOT, moto_server
@@ -60,7 +60,7 @@ def normalize(markdown: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def reviews(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, plan_review.Review]]:
+def reviews(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, review.Review]]:
     with moto_server(tmp_path_factory.mktemp("moto-review") / "moto.log") as endpoint:
         bridge.prepare(endpoint, quiet=True)
         root = bridge.TARGET / "fixtures" / "plan_review"
@@ -97,7 +97,7 @@ def reviews(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, plan
             shown = run([terraform, f"-chdir={root}", "show", "-json", str(plan_file)], env=env, capture=True, echo=False)
             plan_json = tmp_path_factory.mktemp(name) / f"{name}.tfplan.json"
             plan_json.write_text(shown.stdout)
-            results[name] = plan_review.review(plan_review.load_plan(plan_json), "sandbox", plan_review.load_usage(None))
+            results[name] = review.review(review.load_plan(plan_json), "sandbox", review.load_usage(None))
             results[name].plan_json = plan_json  # type: ignore[attr-defined]  (kept for the scan test)
             if apply:
                 run(
@@ -110,33 +110,35 @@ def reviews(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, plan
 
 
 @pytest.mark.parametrize("name", [s[0] for s in SCENARIOS])
-def test_review_matches_the_checked_in_one(reviews: dict[str, plan_review.Review], name: str) -> None:
+def test_review_matches_the_checked_in_one(reviews: dict[str, review.Review], name: str) -> None:
     """The markdown review of each real plan is the reviewed, checked-in one."""
-    got = normalize(plan_review.render_markdown(reviews[name]))
+    got = normalize(review.render_markdown(reviews[name]))
     expected_file = EXPECTED / f"{name}.md"
     if os.environ.get("UPDATE_REVIEWS"):
         expected_file.write_text(got)
     assert got == expected_file.read_text()
 
 
-def test_create_noop_update(reviews: dict[str, plan_review.Review]) -> None:
+def test_create_noop_update(reviews: dict[str, review.Review]) -> None:
     """Counts and headlines of the first three scenarios."""
     assert reviews["create"].counts["create"] == 5 and reviews["create"].risks == []
-    assert reviews["noop"].total == 0 and plan_review.headline(reviews["noop"]) == "Plan for ENV=sandbox: no changes"
+    assert reviews["noop"].total == 0 and review.headline(reviews["noop"]) == "OK · ENV=sandbox: no risks found · no changes"
     update = reviews["update"].changes["update"]
     assert [e["address"] for e in update] == ['module.config.aws_ssm_parameter.plain["/review/app/config/url"]']
     assert any(a.startswith("value: (sensitive) → (sensitive)") for a in update[0]["attributes"])
 
 
-def test_secret_replacement_is_a_high_risk_naming_what_is_lost(reviews: dict[str, plan_review.Review]) -> None:
+def test_secret_replacement_is_a_high_risk_naming_what_is_lost(reviews: dict[str, review.Review]) -> None:
     """Renaming the secret forces a replacement: flagged high, with the forcing attribute."""
     replace = reviews["replace-secret"].changes["replace"]
-    assert [(e["address"], e["forced_by"]) for e in replace] == [("module.secret.aws_secretsmanager_secret.this", ["name"])]
+    assert [(e["address"], e["forced_by"]) for e in replace] == [
+        ("module.secret.aws_secretsmanager_secret.this", ["name: /review/app/secrets/api_key → /review/app/secrets/api_key_v2"])
+    ]
     risk = [r for r in reviews["replace-secret"].risks if r.address == "module.secret.aws_secretsmanager_secret.this"]
     assert risk and risk[0].severity == "high" and "version history" in risk[0].detail
 
 
-def test_widened_iam_path_is_a_high_risk_with_the_statement_diff(reviews: dict[str, plan_review.Review]) -> None:
+def test_widened_iam_path_is_a_high_risk_with_the_statement_diff(reviews: dict[str, review.Review]) -> None:
     """/review/app/config/* → /review/app/* is reported as a broader resource."""
     risks = [r for r in reviews["widen-iam"].risks if r.title == "IAM: broader resource"]
     assert risks and all(r.severity == "high" for r in risks)
@@ -145,27 +147,30 @@ def test_widened_iam_path_is_a_high_risk_with_the_statement_diff(reviews: dict[s
     )
 
 
-def test_destroy_flags_every_stateful_resource(reviews: dict[str, plan_review.Review]) -> None:
-    """A destroy plan flags the secret, the parameter and the log group."""
+def test_destroy_flags_every_stateful_resource(reviews: dict[str, review.Review]) -> None:
+    """A destroy plan flags the secret (high), the String parameter and the log group (medium)."""
     flagged = {r.address: r.severity for r in reviews["destroy"].risks}
     assert flagged["module.secret.aws_secretsmanager_secret.this"] == "high"
-    assert flagged['module.config.aws_ssm_parameter.plain["/review/app/config/url"]'] == "high"
+    # a String's value lives in the configuration: its loss is the version history, not the value
+    assert flagged['module.config.aws_ssm_parameter.plain["/review/app/config/url"]'] == "medium"
     assert flagged["aws_cloudwatch_log_group.fn"] == "medium"
-    assert plan_review.exit_code(reviews["destroy"], "high") == 1 and plan_review.exit_code(reviews["noop"], "low") == 0
+    assert review.exit_code(reviews["destroy"], "high") == 1 and review.exit_code(reviews["noop"], "low") == 0
 
 
-def test_checkov_findings_are_folded_in_with_ids_and_skip_reasons(reviews: dict[str, plan_review.Review]) -> None:
+def test_checkov_findings_are_folded_in_with_ids_and_skip_reasons(reviews: dict[str, review.Review]) -> None:
     """checkov over the real create plan: failed checks by ID, inline skips with their reasons, in the review."""
-    scan = plan_review.scan_plan(reviews["create"].plan_json, bridge.TARGET / "fixtures" / "plan_review")  # type: ignore[attr-defined]
+    scan = review.scan_plan(reviews["create"].plan_json, bridge.TARGET / "fixtures" / "plan_review")  # type: ignore[attr-defined]
     failed = {(f["id"], f["resource"]) for f in scan["failed"]}
     assert ("CKV_AWS_338", "aws_cloudwatch_log_group.fn") in failed
     skipped = {s["id"]: s["reason"] for s in scan["skipped"]}
     assert "customer-managed key" in skipped["CKV_AWS_149"]
-    reviewed = plan_review.review(
-        plan_review.load_plan(reviews["create"].plan_json),
+    reviewed = review.review(
+        review.load_plan(reviews["create"].plan_json),
         "sandbox",  # type: ignore[attr-defined]
-        plan_review.load_usage(None),
+        review.load_usage(None),
         scan,
     )
-    markdown = plan_review.render_markdown(reviewed)
-    assert "| ❌ failed | CKV_AWS_338" in markdown and "| skipped | CKV_AWS_149 |" in markdown
+    markdown = review.render_markdown(reviewed)
+    assert "**checkov CKV_AWS_338 (introduced by this change)** `aws_cloudwatch_log_group.fn`" in markdown
+    assert "- CKV_AWS_149 on `module.secret.aws_secretsmanager_secret.this`: " in markdown
+    assert [r.severity for r in reviewed.risks if r.source == "checkov"] == ["low"] * len(scan["failed"])

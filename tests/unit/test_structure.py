@@ -10,14 +10,16 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = ROOT / "scripts"
 
 # Lower number = lower layer. A module may import only from its own layer's package or below.
-LAYERS = {
+LAYERS = {  # the first matching prefix decides
+    "scripts.review.__main__": 4,  # commands inside a package of parts
+    "scripts.review.post": 4,
     "scripts.common": 0,
     "scripts.toolchain": 1,
     "scripts.package": 1,
     "scripts.checkov": 1,
     "scripts.terraform": 1,
     "scripts.iam": 1,
-    "scripts.plan_review": 1,
+    "scripts.review": 1,
     "scripts.rotation_status": 1,
     "scripts.sandbox": 1,
     "scripts.targets": 2,

@@ -1,0 +1,255 @@
+"""The review three ways: terminal (100 columns), markdown for a pull request, JSON for CI.
+
+The markdown opens with one line that says it all (worst severity, risk counts, change
+counts) and carries a hidden marker so a CI job can update one comment per root in place.
+Each risk is one line; long addresses are cut in the middle (infracost's 64-character rule)
+with the full text in a collapsed detail. Nothing here sees a secret-looking value: the
+review is masked when it is made, and each rendering is masked once more as a whole.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from dataclasses import asdict
+from typing import Any
+
+from scripts.review.changes import KINDS
+from scripts.review.model import SEVERITIES, Review
+
+MARKER = "<!-- plan-review:{env} -->"
+GITHUB_LIMIT = 65_536  # GitHub's limit on a comment body, in characters
+ICON = {"high": "🔴", "medium": "🟠", "low": "🟡"}
+SYMBOL = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "moved": "→", "imported": "<="}
+VERB = {"create": "to create", "update": "to update", "replace": "to replace", "delete": "to destroy"}
+ADDRESS_LIMIT = 64
+WIDTH = 100
+
+
+def middle(text: str, limit: int = ADDRESS_LIMIT) -> str:
+    """`text` cut in the middle to `limit` characters."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return text[:half] + "…" + text[-(limit - 1 - half) :]
+
+
+def change_counts(r: Review) -> str:
+    parts = [f"{r.counts[k]} {VERB[k]}" for k in VERB if r.counts[k]]
+    return ", ".join(parts) if parts else "no changes"
+
+
+def risk_counts(r: Review) -> str:
+    counts = r.risk_counts()
+    if not r.risks:
+        return "no risks found"
+    return ", ".join(f"{counts[s]} {s}" for s in SEVERITIES if counts[s])
+
+
+def headline(r: Review) -> str:
+    """The first line: worst severity, risk counts, change counts."""
+    worst = r.worst()
+    lead = f"{worst.upper()} risk" if worst else "OK"
+    return f"{lead} · ENV={r.env}: {risk_counts(r)} · {change_counts(r)}"
+
+
+def status_words(r: Review) -> str:
+    if r.total == 0:
+        return "nothing to apply"
+    if not r.status.get("complete", True):
+        return "incomplete plan: some changes are only known after a first apply"
+    return "ready to apply"
+
+
+# --- terminal -------------------------------------------------------------------------
+
+
+def render_terminal(r: Review, colour: bool) -> str:
+    def paint(text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if colour else text
+
+    tone = {"high": "31;1", "medium": "33", "low": "36", "create": "32", "update": "33", "replace": "35", "delete": "31"}
+    lines = [paint(headline(r), "1"), f"  {status_words(r)}; {r.cost.get('headline', '')}"]
+    for kind in KINDS:
+        for entry in r.changes[kind]:
+            line = f"  {paint(SYMBOL[kind].rjust(3), tone.get(kind, '0'))} {entry['address']}"
+            if kind == "replace":
+                line += f"  ({entry['order']}; forced by {', '.join(entry['forced_by']) or '?'})"
+            if kind == "moved":
+                line += f"  (from {entry['from']})"
+            lines.append(line)
+            if kind == "update":
+                lines += _wrap(entry.get("attributes", [])[:8], "        ")
+    for output in r.outputs:
+        value = output["after"] if len(output["after"]) <= 120 else output["after"][:119] + "… (in full in the markdown)"
+        lines += _wrap([f"output {output['name']} ({output['action']}): {value}"], "  ")
+    if r.drift:
+        lines.append(paint(f"drift: {len(r.drift)} resource(s) changed outside Terraform", "33"))
+        lines += [f"  {d['address']} ({d['actions']})" for d in r.drift]
+    for risk in r.risks:
+        label = risk.severity.upper().ljust(6)
+        head = _wrap([f"{label} {risk.title}: {risk.address}"], "  ")
+        head[0] = head[0].replace(label, paint(label, tone[risk.severity]), 1)
+        lines += head + _wrap([risk.detail], "         ")
+    lines += _wrap([f"note: {n}" for n in r.notes], "  ")
+    if r.scan:
+        lines.append(
+            f"checkov: {r.scan['passed']} passed, {len(r.scan['failed'])} failed (listed as risks), "
+            f"{len(r.scan['skipped'])} skipped with a reason"
+        )
+    return r.mask("\n".join(lines))
+
+
+def _wrap(texts: list[str], indent: str) -> list[str]:
+    out = []
+    for text in texts:
+        out += textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ", break_on_hyphens=False) or [
+            indent
+        ]
+    return out
+
+
+# --- markdown -------------------------------------------------------------------------
+
+
+def _code(text: str) -> str:
+    """Inline code that survives backticks in the text."""
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+def _plain(text: str) -> str:
+    """Text safe on one markdown line (no HTML, no table breaks)."""
+    return text.replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+
+def _risk_lines(r: Review) -> list[str]:
+    if not r.risks:
+        return ["No risks found."]
+    out = []
+    for risk in r.risks:
+        short_detail = risk.detail if len(risk.detail) <= 160 else risk.detail[:159] + "…"
+        out.append(f"- {ICON[risk.severity]} **{_plain(risk.title)}** {_code(middle(risk.address))} — {_plain(short_detail)}")
+        if len(risk.address) > ADDRESS_LIMIT or short_detail != risk.detail:
+            out += [
+                "  <details><summary>in full</summary>",
+                "",
+                f"  {_code(risk.address)}: {_plain(risk.detail)}",
+                "",
+                "  </details>",
+            ]
+    return out
+
+
+def _tree(r: Review) -> list[str]:
+    """Changes grouped by module, as a tree."""
+    icon = {"create": "➕", "update": "✏️", "replace": "🔁", "delete": "🗑️", "moved": "↪️", "imported": "📥"}
+    modules: dict[str, list[str]] = {}
+    for kind in KINDS:
+        for entry in r.changes[kind]:
+            module = entry.get("module") or "(root)"
+            local = entry["address"].removeprefix(module + ".") if module != "(root)" else entry["address"]
+            line = f"  - {icon[kind]} {kind} {_code(local)}"
+            if kind == "replace":
+                forced = ", ".join(_code(f) for f in entry["forced_by"]) or "an unknown attribute"
+                line += f" — forced by {forced}; {entry['order']}"
+            if kind == "moved":
+                line += f" — from {_code(entry['from'])}"
+            if kind == "delete" and entry.get("reason"):
+                line += f" — {entry['reason']}"
+            lines = [line] + [f"    - {_code(a)}" for a in entry.get("attributes", [])]
+            modules.setdefault(module, []).extend(lines)
+    out = []
+    for module in sorted(modules, key=lambda m: (m != "(root)", m)):
+        out.append(f"- **{module}**")
+        out += modules[module]
+    return out
+
+
+def render_markdown(r: Review) -> str:
+    worst = r.worst()
+    out = [f"### {ICON[worst] if worst else '✅'} {headline(r)} {MARKER.format(env=r.env)}", ""]
+    facts = [f"Terraform {r.terraform_version}", status_words(r), r.cost.get("headline", "")]
+    if r.context.get("commit"):
+        facts.append(f"commit {r.context['commit'][:12]}")
+    if r.context.get("run_url"):
+        facts.append(f"[CI run]({r.context['run_url']})")
+    out += [" · ".join(f for f in facts if f), "", "#### Risks", ""]
+    out += _risk_lines(r)
+    if r.notes:
+        out += ["", "#### Notes", ""] + [f"- {_plain(n)}" for n in r.notes]
+    out += ["", "#### Changes", ""]
+    if r.total == 0 and not r.changes["moved"] and not r.changes["imported"]:
+        out.append("No resource changes.")
+    else:
+        many = sum(len(v) for v in r.changes.values()) > 40
+        out += [f"<details{'' if many else ' open'}><summary>{change_counts(r)}</summary>", ""] + _tree(r) + ["", "</details>"]
+    documents = [(e["address"], d) for e in r.changes["create"] for d in e.get("documents", [])]
+    if documents:
+        out += ["", f"<details><summary>Policies of created resources ({len(documents)})</summary>", ""]
+        for address, document in documents:
+            out += [f"{_code(address)} {document.split(':', 1)[0]}:", "", "```json", document.split("\n", 1)[1], "```", ""]
+        out.append("</details>")
+    if r.outputs:
+        out += ["", "#### Outputs", ""] + [f"- {_code(o['name'])} ({o['action']}): {_code(o['after'])}" for o in r.outputs]
+    if r.drift:
+        out += ["", "#### Drift (changed outside Terraform)", ""]
+        out += [f"- {_code(d['address'])} ({d['actions']}): " + ", ".join(_code(a) for a in d["attributes"]) for d in r.drift]
+    if r.scan:
+        skipped = r.scan["skipped"]
+        out += [
+            "",
+            f"<details><summary>Policy scan (checkov): {r.scan['passed']} passed, {len(r.scan['failed'])} failed "
+            f"(in the risks above), {len(skipped)} skipped with a reason</summary>",
+            "",
+        ]
+        out += [f"- {s['id']} on {_code(s['resource'])}: {_plain(s['reason'] or 'no reason given')}" for s in skipped]
+        out += ["", "</details>"]
+    out += _cost(r.cost)
+    return r.mask("\n".join(out) + "\n")
+
+
+def _cost(c: dict[str, Any]) -> list[str]:
+    if not c:
+        return []
+    out = [
+        "",
+        f"<details><summary>Cost: {c['headline']}</summary>",
+        "",
+        "| item | before | after | basis |",
+        "| --- | --: | --: | --- |",
+    ]
+    for row in c["rows"]:
+        out.append(f"| {row['item']} | ${row['before_usd']:,.2f} | ${row['after_usd']:,.2f} | {_plain(row['detail'])} |")
+    usage = c["usage"]
+    out += [
+        "",
+        f"Traffic from the usage file: {usage['invocations_per_month']:,} invocations a month, "
+        f"{usage['average_duration_ms']} ms each, {usage['warm_environments']} warm environments. {c['note']}.",
+        "",
+        "</details>",
+    ]
+    return out
+
+
+def guard_size(markdown: str, pointer: str, limit: int = GITHUB_LIMIT) -> str:
+    """`markdown` cut at a line boundary to fit `limit`, open blocks closed, ending with `pointer`."""
+    if len(markdown) <= limit:
+        return markdown
+    tail = f"\n\n**Truncated to fit a GitHub comment ({limit:,} characters).** {pointer}\n"
+    budget = limit - len(tail) - 200
+    kept = markdown[:budget].rsplit("\n", 1)[0].split("\n")
+    closing = []
+    if sum(line.startswith("```") for line in kept) % 2:
+        closing.append("```")
+    opened = sum(line.lstrip().startswith("<details") for line in kept) - sum(line.strip() == "</details>" for line in kept)
+    closing += ["", "</details>"] * max(0, opened)
+    return "\n".join(kept + closing) + tail
+
+
+# --- JSON -----------------------------------------------------------------------------
+
+
+def render_json(r: Review) -> str:
+    data = asdict(r)
+    data["headline"], data["worst_risk"], data["total_changes"] = headline(r), r.worst(), r.total
+    return r.mask(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))

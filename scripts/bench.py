@@ -244,19 +244,24 @@ def billed(counts: Counter[str], paid_parameters: bool) -> int:
 
 
 class SimulatedClock:
-    """The clock the caches read instead of the real one, moved on by the invocation loop."""
+    """The clock the caches read instead of the real one: stopped, moved on only by the invocation loop.
+
+    Real time does not leak in, so a slow machine does not expire a cache early.
+    """
 
     def __init__(self) -> None:
         self.offset = 0.0
+        self._monotonic, self._now = time.monotonic(), datetime.now()
         self.sleep = time.sleep
         self.perf_counter = time.perf_counter
         self.time = time.time
 
     def monotonic(self) -> float:
-        return time.monotonic() + self.offset
+        return self._monotonic + self.offset
 
     def now(self, tz: Any = None) -> datetime:
-        return datetime.now(tz) + timedelta(seconds=self.offset)
+        now = self._now.astimezone(tz) if tz is not None else self._now
+        return now + timedelta(seconds=self.offset)
 
 
 @contextmanager
@@ -470,6 +475,7 @@ def report(data: dict[str, Any]) -> str:
     cold, warm = statistics.median(first[OURS_COLD]), statistics.median(first[OURS_WARM])
     alternatives = {k: statistics.median(v) for k, v in first.items() if k not in (OURS_COLD, OURS_WARM, BARE)}
     fastest = min(alternatives, key=alternatives.__getitem__)
+    least = {k: min(v) for k, v in first.items()}
     lines = [
         f"Measured {data['date']} on {data['machine']}; {data['runs']} runs of each, interleaved.",
         "",
@@ -484,10 +490,11 @@ def report(data: dict[str, Any]) -> str:
     lines += [
         "",
         f"- This client, stand-in answering from its cache: **{warm / bare:.2f}x** the bare interpreter",
-        f"  (goal <= 1.3x: {'met' if warm / bare <= 1.3 else 'not met'}).",
+        f"  (goal <= 1.3x: {'met' if warm / bare <= 1.3 else 'not met'}; by the minimums {least[OURS_WARM] / least[BARE]:.2f}x).",
         f"- Fastest alternative ({fastest}) against this client, both paying one backend read:",
         f"  **{alternatives[fastest] / cold:.1f}x** (goal >= 8x: {'met' if alternatives[fastest] / cold >= 8 else 'not met'});"
-        f" against the warm stand-in {alternatives[fastest] / warm:.1f}x.",
+        f" by the minimums {least[fastest] / least[OURS_COLD]:.1f}x; against the warm stand-in"
+        f" {alternatives[fastest] / warm:.1f}x.",
         "",
         "### Import alone (lower is better)",
         "",
@@ -515,18 +522,18 @@ def report(data: dict[str, Any]) -> str:
                 paid = billed(counts, data["paid_parameters"])
                 cells.append(f"{sum(counts.values()):,} / {paid:,} (${paid * SECRETS_MANAGER_PRICE:.4f})")
             lines.append(f"| {approach} | " + " | ".join(cells) + " |")
-        lines += ["", "Calls by action over 24 h:", ""]
+        lines += ["", "Calls by action over 24 h:", "", "| approach | action | calls |", "| --- | --- | --: |"]
         for approach, windows in approaches.items():
-            actions = ", ".join(f"{action} {n:,}" for action, n in windows["24 h"].items())
-            lines.append(f"- {approach}: {actions}")
+            lines += [f"| {approach} | {action} | {n:,} |" for action, n in windows["24 h"].items()]
     lines += [
         "",
         "Billed: every Secrets Manager call (DescribeSecret too) at $0.05 per 10,000; Parameter Store:",
         "advanced-tier calls billed." if data["paid_parameters"] else "standard tier, not billed.",
         "The extension emulation calls DescribeSecret before each GetSecretValue (for its IAM check);",
         "whether the managed extension does is not documented. Invocations are spread evenly over the",
-        "window; a Lambda execution environment rarely lives 24 h, so that column is an upper bound of",
-        "caching's effect for one environment.",
+        "window on a simulated clock; aws-secretsmanager-caching refreshes at a random point between",
+        "half and all of its 1 h TTL, so its counts vary a little from run to run. A Lambda execution",
+        "environment rarely lives 24 h: that column is an upper bound of caching's effect in one.",
         "",
         f"The proxy counted {data['proxy_total']:,} requests; moto logged {data['moto_total']:,} "
         f"({'the same' if data['proxy_total'] == data['moto_total'] else 'DIFFERENT: the counts are not complete'}).",

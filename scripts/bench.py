@@ -56,6 +56,7 @@ SECRETS_MANAGER_PRICE = 0.05 / 10_000  # USD per API call, every action (AWS pri
 OURS_COLD = "this client, extension emulation (cache cold)"
 OURS_WARM = "this client, extension emulation (cache warm)"
 BARE = "python -c pass (bare interpreter)"
+CLIENT_DIRS: dict[str, Path] = {}  # candidate -> the lambda_src it imports (default LAMBDA_SRC)
 
 # name: (import statement, code that constructs a client at its defaults and reads the secret
 # into `v`, the extension emulation to point at: "cold", "warm" or None).
@@ -288,7 +289,8 @@ def emulation(clock: Any = time, **settings: int) -> Iterator[Any]:
 
 def _code(name: str, first_value: bool) -> str:
     statement, read, _ = CANDIDATES[name]
-    path = f"import sys; sys.path.insert(0, {str(LAMBDA_SRC)!r}); " if "secrets_client" in statement else ""
+    source = CLIENT_DIRS.get(name, LAMBDA_SRC)
+    path = f"import sys; sys.path.insert(0, {str(source)!r}); " if "secrets_client" in statement else ""
     return f"{path}{statement}\nS = {SECRET!r}\n{read}" if first_value else path + statement
 
 
@@ -312,13 +314,13 @@ def time_to_first_value(runs: int, proxy: CountingProxy) -> dict[str, dict[str, 
         for _ in range(runs):
             for kind in samples:
                 for name in CANDIDATES:
-                    if kind == "import" and name == OURS_WARM:
-                        continue  # the same import as OURS_COLD
+                    if kind == "import" and CANDIDATES[name][2] == "warm":
+                        continue  # the same import as its cold twin
                     command = [sys.executable, "-c", _code(name, kind == "first value")]
                     started = time.perf_counter()
                     subprocess.run(command, env=envs[name], check=True, capture_output=True)
                     samples[kind].setdefault(name, []).append(time.perf_counter() - started)
-    samples["import"] = {(OURS_COLD.split(",")[0] if k == OURS_COLD else k): v for k, v in samples["import"].items()}
+    samples["import"] = {(k.split(",")[0] if CANDIDATES[k][2] else k): v for k, v in samples["import"].items()}
     proxy.take()
     return samples
 
@@ -616,7 +618,18 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=11, help="fresh-process runs per candidate (default 11)")
     parser.add_argument("--skip-deploy", action="store_true", help="leave out the sandbox deploy timings")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md's generated section")
+    parser.add_argument(
+        "--also-client", type=Path, metavar="DIR", help="also time the secrets_client.py in DIR (before/after; implies --no-docs)"
+    )
     args = parser.parse_args()
+    if args.also_client:
+        if not (args.also_client / "secrets_client.py").is_file():
+            raise UserError(f"--also-client {args.also_client}: no secrets_client.py there; give its lambda_src directory")
+        for cold_or_warm in ("cold", "warm"):
+            name = f"client in {args.also_client.resolve().parent.name}/, emulation (cache {cold_or_warm})"
+            CANDIDATES[name] = CANDIDATES[OURS_COLD if cold_or_warm == "cold" else OURS_WARM]
+            CLIENT_DIRS[name] = args.also_client.resolve()
+        args.no_docs = True
     OUT.mkdir(parents=True, exist_ok=True)
     with moto() as (endpoint, log):
         os.environ.update(AWS_ENV)

@@ -310,13 +310,22 @@ class ExtensionBackend:
         self.requests = 0  # HTTP requests made, retries included
 
     def secret(self, secret_id: str, stage: str | None, version_id: str | None) -> SecretValue:
-        query = {"secretId": secret_id, "versionStage": stage, "versionId": version_id}
-        return _secret_value(self._get("/secretsmanager/get", query, f"secret {secret_id}"), _base64, secret_id)
+        item = f"secret {secret_id}"
+        body = self._get("/secretsmanager/get", {"secretId": secret_id, "versionStage": stage, "versionId": version_id}, item)
+        try:
+            return _secret_value(body, _base64, secret_id)
+        except (KeyError, TypeError, ValueError):
+            raise BadResponse(item, "the answer has no SecretString or valid SecretBinary") from None
 
     def parameter(self, name: str, decrypt: bool, version: int | None, label: str | None) -> ParameterValue:
+        item = f"parameter {name}"
         query = {"name": name, "withDecryption": "true" if decrypt else "false"}
         query.update({"version": str(version)} if version is not None else {"label": label})
-        return _parameter_value(self._get("/systemsmanager/parameters/get", query, f"parameter {name}")["Parameter"], name)
+        body = self._get("/systemsmanager/parameters/get", query, item)
+        try:
+            return _parameter_value(body["Parameter"], name)
+        except (KeyError, TypeError):
+            raise BadResponse(item, "the answer has no Parameter with a Value") from None
 
     def _get(self, path: str, query: dict[str, str | None], item: str) -> dict[str, Any]:
         """GET with retries within the deadline; the decoded JSON body."""
@@ -330,7 +339,8 @@ class ExtensionBackend:
         while True:
             self.requests += 1
             try:
-                status, body = http_get(self.port, target, {TOKEN_HEADER: token}, min(timeout, ends - time.monotonic()))
+                left = max(0.01, min(timeout, ends - time.monotonic()))
+                status, body = http_get(self.port, target, {TOKEN_HEADER: token}, left)
             except TimeoutError:
                 error: SecretsClientError = Timeout(item, f"no answer from the extension within {timeout:g} s")
             except _Closed as exc:
@@ -342,9 +352,12 @@ class ExtensionBackend:
             else:
                 if status == 200:
                     try:
-                        return loads(body)
+                        answer = loads(body)
                     except ValueError:
-                        raise BadResponse(item, "the extension answered HTTP 200 with a body that is not JSON") from None
+                        answer = None
+                    if not isinstance(answer, dict):
+                        raise BadResponse(item, "the extension answered HTTP 200 with a body that is not a JSON object")
+                    return answer
                 error = self._status_error(item, status, body)
                 if not (status in RETRY_STATUSES or (type(error) is RequestRefused and attempt < NOT_READY_RETRIES)):
                     raise error

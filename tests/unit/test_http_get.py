@@ -230,3 +230,11 @@ def test_the_cold_path_imports_only_what_it_must(server: RawServer) -> None:
     env = {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(server.port), "AWS_SESSION_TOKEN": "token-123", "PATH": ""}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=env)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_a_200_without_the_value_is_refused(server: RawServer) -> None:
+    """A JSON answer that is not an object, or lacks SecretString/SecretBinary: BadResponse, not a KeyError."""
+    for body in ('["a list"]', '{"Name": "/a/b/c/d"}', '{"SecretBinary": "not base64!"}'):
+        server.answers = [ok(body)]
+        with pytest.raises(secrets_client.BadResponse, match="not a JSON object|no SecretString"):
+            read(server)

@@ -475,7 +475,8 @@ def report(data: dict[str, Any]) -> str:
     first, imports = data["time_s"]["first value"], data["time_s"]["import"]
     bare = statistics.median(first[BARE])
     cold, warm = statistics.median(first[OURS_COLD]), statistics.median(first[OURS_WARM])
-    alternatives = {k: statistics.median(v) for k, v in first.items() if k not in (OURS_COLD, OURS_WARM, BARE)}
+    ours_or_bare = (OURS_COLD, OURS_WARM, BARE, *CLIENT_DIRS)
+    alternatives = {k: statistics.median(v) for k, v in first.items() if k not in ours_or_bare}
     fastest = min(alternatives, key=alternatives.__getitem__)
     least = {k: min(v) for k, v in first.items()}
     lines = [
@@ -575,7 +576,10 @@ def chart(data: dict[str, Any], path: Path) -> None:
             [m - min(samples[n]) * 1e3 for n, m in zip(names, mids)],
             [max(samples[n]) * 1e3 - m for n, m in zip(names, mids)],
         ]
-        colours = ["#2a7ab0" if n.startswith("this client") else "#9a9a9a" if n == BARE else "#c9803a" for n in names]
+        colours = [
+            "#2a7ab0" if n.startswith("this client") else "#9a9a9a" if n == BARE or n.startswith("client in") else "#c9803a"
+            for n in names
+        ]
         bars = axis.barh(names, mids, xerr=errors, color=colours, capsize=3, error_kw={"elinewidth": 0.8})
         labels = [
             f"{m:.1f} ms, {m / bare:.2f}x bare" + (f", {m / ours:.1f}x this client" if c == "#c9803a" else "")

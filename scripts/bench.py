@@ -494,10 +494,10 @@ def report(data: dict[str, Any]) -> str:
         "",
         f"- This client, stand-in answering from its cache: **{warm / bare:.2f}x** the bare interpreter",
         f"  (goal <= 1.3x: {'met' if warm / bare <= 1.3 else 'not met'}; by the minimums {least[OURS_WARM] / least[BARE]:.2f}x).",
-        f"- Fastest alternative ({fastest}) against this client, both paying one backend read:",
+        f"- The fastest alternative, {fastest}, against this client (both pay one backend read):",
         f"  **{alternatives[fastest] / cold:.1f}x** (goal >= 8x: {'met' if alternatives[fastest] / cold >= 8 else 'not met'});"
-        f" by the minimums {least[fastest] / least[OURS_COLD]:.1f}x; against the warm stand-in"
-        f" {alternatives[fastest] / warm:.1f}x.",
+        f" by the minimums {least[fastest] / least[OURS_COLD]:.1f}x;",
+        f"  against this client with the stand-in answering from its cache {alternatives[fastest] / warm:.1f}x.",
         "",
         "### Import alone (lower is better)",
         "",

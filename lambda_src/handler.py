@@ -38,38 +38,33 @@ def _sha256(value: str | bytes) -> str:
 
 
 def _read_secret(secret_id: str) -> dict[str, Any]:
-    body = secrets_client.default_client().get_secret_value(secret_id)
-    if "SecretString" in body:
-        value: str | bytes = body["SecretString"]
-    else:
-        import base64
-
-        value = base64.b64decode(body["SecretBinary"])
-    return {"name": body["Name"], "version_id": body["VersionId"], "sha256": _sha256(value)}
+    read = secrets_client.default_client().read_secret(secret_id)
+    return {"name": read.name, "version_id": read.version_id, "sha256": _sha256(read.value)}
 
 
 def _read_parameter(name: str) -> dict[str, Any]:
-    parameter = secrets_client.default_client().get_parameter_value(name, decrypt=True)
-    return {
-        "name": parameter["Name"],
-        "type": parameter["Type"],
-        "version": parameter["Version"],
-        "sha256": _sha256(parameter["Value"]),
-    }
+    read = secrets_client.default_client().read_parameter(name, decrypt=True)
+    return {"name": read.name, "type": read.type, "version": read.version, "sha256": _sha256(read.value)}
 
 
 def _read_previous(secret_id: str) -> dict[str, Any]:
-    """The AWSPREVIOUS version's proof (after a rotation), or outcome "none"."""
+    """The AWSPREVIOUS version's proof (after a rotation), or outcome "none" if there is none yet.
+
+    Only "not found" means none yet; any other error is raised. The extension answers "not
+    found" with the same opaque HTTP 400 as "access denied": its 400 counts as not found
+    here because this invocation has just read the same secret's AWSCURRENT through it (so
+    the extension is ready and the role may read the secret).
+    """
+    client = secrets_client.default_client()
     try:
-        body = secrets_client.default_client().get_secret_value(secret_id, version_stage="AWSPREVIOUS")
-    except secrets_client.SecretsClientError:
+        read = client.read_secret(secret_id, version_stage="AWSPREVIOUS")
+    except secrets_client.NotFound:
         return {"name": secret_id, "outcome": "none"}
-    return {
-        "name": secret_id,
-        "outcome": "read",
-        "version_id": body["VersionId"],
-        "sha256": _sha256(body.get("SecretString", "")),
-    }
+    except secrets_client.RequestRefused as exc:
+        if exc.status != 400 or client.backend != "extension":
+            raise
+        return {"name": secret_id, "outcome": "none"}
+    return {"name": secret_id, "outcome": "read", "version_id": read.version_id, "sha256": _sha256(read.value)}
 
 
 def _probe(read: Any, name: str) -> dict[str, Any]:
@@ -96,9 +91,9 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         result["deny_probe"] = []
         client = secrets_client.default_client()
         if probe.get("secret_id"):
-            result["deny_probe"].append(_probe(client.get_secret_value, probe["secret_id"]))
+            result["deny_probe"].append(_probe(client.read_secret, probe["secret_id"]))
         if probe.get("parameter"):
-            result["deny_probe"].append(_probe(client.get_parameter_value, probe["parameter"]))
+            result["deny_probe"].append(_probe(client.read_parameter, probe["parameter"]))
     import json
 
     print(

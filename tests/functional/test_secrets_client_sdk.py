@@ -48,7 +48,7 @@ def test_sdk_not_found_is_typed(sdk: secrets_client.SecretsClient) -> None:
 def test_sdk_access_denied_is_typed(sdk: secrets_client.SecretsClient) -> None:
     """AccessDeniedException becomes AccessDenied (stubbed: moto cannot deny by path)."""
     client = boto3.client("ssm")
-    sdk._sdk["ssm"] = client
+    sdk = secrets_client.SecretsClient(backend="sdk", ssm_client=client)
     with Stubber(client) as stub:
         stub.add_client_error("get_parameter", service_error_code="AccessDeniedException", http_status_code=400)
         with pytest.raises(
@@ -68,3 +68,57 @@ def test_the_extension_path_never_imports_boto3(tmp_path: Path) -> None:
     ).format(str(ROOT / "lambda_src"))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert result.stdout.strip() == "False False", result.stderr
+
+
+def test_sdk_binary_secret_is_its_bytes_with_metadata(sdk: secrets_client.SecretsClient) -> None:
+    """boto3 already decodes SecretBinary: the value is the stored bytes, with version id and stages."""
+    raw = bytes(range(256))
+    sm = boto3.client("secretsmanager")
+    created = sm.create_secret(Name="/sdk/app/secrets/binary", SecretBinary=raw)
+    try:
+        read = sdk.read_secret("/sdk/app/secrets/binary")
+        assert read.value == raw and read.version_id == created["VersionId"] and read.version_stages == ["AWSCURRENT"]
+        assert read.arn == created["ARN"] and read.name == "/sdk/app/secrets/binary"
+    finally:
+        sm.delete_secret(SecretId="/sdk/app/secrets/binary", ForceDeleteWithoutRecovery=True)
+
+
+def test_sdk_parameter_metadata(sdk: secrets_client.SecretsClient) -> None:
+    """read_parameter: decrypted value, type and version number as Parameter Store has them."""
+    version = boto3.client("ssm").put_parameter(Name="/sdk/app/config/a", Value="1b", Type="SecureString", Overwrite=True)
+    read = sdk.read_parameter("/sdk/app/config/a")
+    assert (read.value, read.type, read.version) == ("1b", "SecureString", version["Version"])
+
+
+def test_sdk_no_previous_version_is_not_found(sdk: secrets_client.SecretsClient) -> None:
+    """AWSPREVIOUS before any rotation: NotFound (the only error the handler reads as "none yet")."""
+    with pytest.raises(secrets_client.NotFound, match="secret /sdk/app/secrets/json: does not exist"):
+        sdk.read_secret("/sdk/app/secrets/json", version_stage="AWSPREVIOUS")
+
+
+def test_sdk_client_and_session_injection(aws_env: str) -> None:
+    """An injected boto3 client is used as is; an injected session makes the clients."""
+    boto3.client("secretsmanager").create_secret(Name="/sdk/app/secrets/inject", SecretString="x")
+    try:
+        injected = boto3.client("secretsmanager")
+        calls: list[str] = []
+        injected.meta.events.register("before-call.*.*", lambda model, **_: calls.append(model.name))
+        reader = secrets_client.SecretsClient(backend="sdk", secretsmanager_client=injected)
+        assert reader.get_secret("/sdk/app/secrets/inject") == "x" and calls == ["GetSecretValue"]
+
+        session = boto3.session.Session(region_name="us-east-1")
+        seen: list[str] = []
+        session.events.register("before-call.*.*", lambda model, **_: seen.append(model.name))
+        reader = secrets_client.SecretsClient(backend="sdk", boto3_session=session)
+        assert reader.get_secret("/sdk/app/secrets/inject") == "x" and seen == ["GetSecretValue"]
+    finally:
+        boto3.client("secretsmanager").delete_secret(SecretId="/sdk/app/secrets/inject", ForceDeleteWithoutRecovery=True)
+
+
+def test_sdk_force_fetch_sees_a_new_value_at_once(sdk: secrets_client.SecretsClient) -> None:
+    """A cached value stays until its TTL; force_fetch reads the new one now."""
+    assert sdk.get_secret("/sdk/app/secrets/json") == '{"k": 1}'
+    boto3.client("secretsmanager").put_secret_value(SecretId="/sdk/app/secrets/json", SecretString='{"k": 2}')
+    assert sdk.get_secret("/sdk/app/secrets/json") == '{"k": 1}'
+    assert sdk.get_secret("/sdk/app/secrets/json", force_fetch=True) == '{"k": 2}'
+    assert sdk.requests == 2

@@ -190,3 +190,109 @@ def test_errors_never_carry_the_body(extension: Script) -> None:
     with pytest.raises(secrets_client.SecretsClientError) as caught:
         _client().get_secret("s")
     assert CANARY not in str(caught.value)
+
+
+# --- the provider shape: cache, force_fetch, metadata, binary, injected backends ---------
+
+
+class CountingBackend:
+    """A backend stand-in (unit tests of the provider only): counts fetches, answers version n."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+    def secret(self, secret_id: str, stage: str | None, version_id: str | None) -> secrets_client.SecretValue:
+        self.requests += 1
+        return secrets_client.SecretValue(f"value-{self.requests}", secret_id, None, f"v{self.requests}", ["AWSCURRENT"])
+
+    def parameter(self, name: str, decrypt: bool, version: int | None, label: str | None) -> secrets_client.ParameterValue:
+        self.requests += 1
+        return secrets_client.ParameterValue("x", name, None, "String", self.requests)
+
+
+def test_force_fetch_bypasses_the_cache_and_refreshes_it() -> None:
+    """force_fetch=True fetches even when cached, and the fresh value is what later reads get."""
+    backend = CountingBackend()
+    client = secrets_client.SecretsClient(backend=backend)
+    assert client.get_secret("/a/s") == client.get_secret("/a/s") == "value-1"
+    assert client.get_secret("/a/s", force_fetch=True) == "value-2"
+    assert client.get_secret("/a/s") == "value-2" and backend.requests == 2
+    assert client.backend == "counting" and client.requests == 2
+
+
+def test_ttl_expiry_and_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A value is kept max_age seconds (by the monotonic clock), then fetched again; max_age=0 never keeps it."""
+    now = [1000.0]
+    monkeypatch.setattr(secrets_client.time, "monotonic", lambda: now[0])
+    backend = CountingBackend()
+    client = secrets_client.SecretsClient(backend=backend)
+    client.read_parameter("/a/p", max_age=10)
+    now[0] += 9.9
+    assert client.read_parameter("/a/p", max_age=10).version == 1
+    now[0] += 0.2
+    assert client.read_parameter("/a/p", max_age=10).version == 2
+    assert client.read_parameter("/a/p", max_age=0).version == 3
+    assert client.read_parameter("/a/p", max_age=0).version == 4
+
+
+def test_ttl_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SECRETS_CLIENT_TTL wins over the extension's SECRETS_MANAGER_TTL, which wins over 300."""
+    monkeypatch.delenv("SECRETS_CLIENT_TTL", raising=False)
+    monkeypatch.delenv("SECRETS_MANAGER_TTL", raising=False)
+    assert secrets_client._env_ttl("SECRETS_MANAGER_TTL") == 300
+    monkeypatch.setenv("SECRETS_MANAGER_TTL", "60")
+    assert secrets_client._env_ttl("SECRETS_MANAGER_TTL") == 60
+    monkeypatch.setenv("SECRETS_CLIENT_TTL", "0")
+    assert secrets_client._env_ttl("SECRETS_MANAGER_TTL") == 0
+
+
+def test_read_secret_returns_value_and_metadata(extension: Script) -> None:
+    """read_secret: value, name, ARN, version id and stages from the extension's answer; repr hides the value."""
+    extension.answers = [
+        (200, {"ARN": "arn:s", "Name": "/a/s", "VersionId": "v-9", "VersionStages": ["AWSPREVIOUS"], "SecretString": CANARY})
+    ]
+    read = _client().read_secret("/a/s", version_stage="AWSPREVIOUS")
+    assert (read.value, read.name, read.arn, read.version_id, read.version_stages) == (
+        CANARY,
+        "/a/s",
+        "arn:s",
+        "v-9",
+        ["AWSPREVIOUS"],
+    )
+    assert CANARY not in repr(read) and "v-9" in repr(read)
+
+
+def test_read_parameter_returns_value_and_metadata(extension: Script) -> None:
+    """read_parameter: value, name, type and version number; repr hides the value."""
+    extension.answers = [(200, {"Parameter": {"Name": "/a/p", "Type": "SecureString", "Value": CANARY, "Version": 4}})]
+    read = _client().read_parameter("/a/p")
+    assert (read.value, read.name, read.type, read.version) == (CANARY, "/a/p", "SecureString", 4)
+    assert CANARY not in repr(read)
+
+
+def test_a_binary_secret_is_its_bytes(extension: Script) -> None:
+    """SecretBinary (base64 in the extension's JSON) comes back as the original bytes."""
+    import base64
+
+    raw = bytes(range(256))
+    extension.answers = [(200, {"Name": "/a/bin", "VersionId": "v1", "SecretBinary": base64.b64encode(raw).decode()})]
+    assert _client().get_secret("/a/bin") == raw
+
+
+def test_binary_transform_and_its_error(extension: Script) -> None:
+    """transform="binary" base64-decodes a string value; invalid base64 is a TransformError without the value."""
+    extension.answers = [(200, {"Name": "s", "SecretString": "aGVsbG8="}), (200, {"Name": "t", "SecretString": CANARY + "!"})]
+    client = _client()
+    assert client.get_secret("/a/b64", transform="binary") == b"hello"
+    with pytest.raises(secrets_client.TransformError, match="not valid base64") as caught:
+        client.get_secret("/a/bad", transform="binary")
+    assert CANARY not in str(caught.value)
+
+
+def test_an_unknown_backend_name_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mistyped SECRETS_CLIENT_BACKEND names the allowed values."""
+    monkeypatch.setenv("SECRETS_CLIENT_BACKEND", "extention")
+    with pytest.raises(ValueError, match="use auto, extension or sdk"):
+        secrets_client.SecretsClient()

@@ -47,7 +47,8 @@ def imports(path: Path) -> set[str]:
         if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("scripts"):
             for alias in node.names:
                 candidate = f"{node.module}.{alias.name}"
-                found.add(candidate if (ROOT / Path(*candidate.split("."))).with_suffix(".py").exists() else node.module)
+                path = ROOT / Path(*candidate.split("."))
+                found.add(candidate if path.with_suffix(".py").exists() or (path / "__init__.py").exists() else node.module)
         elif isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("scripts"))
     return found

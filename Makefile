@@ -77,7 +77,7 @@ tf-test: sandbox-up ## Run every module's native Terraform tests against the san
 docs: setup ## Regenerate the inputs/outputs tables in the module READMEs
 	@$(PY) -m scripts.module_docs
 
-bench: setup $(BENCH_STAMP) ## Measure against the alternatives side by side (build/bench/, docs/benchmarks.md)
+bench: setup $(BENCH_STAMP) ## Time to first value, backend and billed calls vs the alternatives (docs/benchmarks.md)
 	@.venv-bench/bin/python -m scripts.bench
 
 package: setup ## Build build/function.zip (byte-identical for the same sources)

@@ -158,6 +158,7 @@ class Backend:
         self._secrets = self._session.client("secretsmanager", config=config(settings.secrets_timeout_ms))
         self._kms = self._session.client("kms", config=config(0))
         self.function_name = function_name
+        self._descriptions: dict[str, dict[str, Any]] = {}
         self.region = self._session.region_name
         self.account = self._session.client("sts").get_caller_identity()["Account"]
         self.settings = settings
@@ -246,8 +247,15 @@ class Backend:
                 self.authorize_decrypt("ssm", found[0].get("KeyId"), arn, None)
         return self._call(self._ssm.get_parameter, Name=name + selector, WithDecryption=decrypt)
 
+    def _described(self, secret_id: str) -> dict[str, Any]:
+        """The secret's ARN and key, looked up once per execution environment: on AWS the service
+        knows them when it authorizes; here one DescribeSecret per secret stands in for that."""
+        if secret_id not in self._descriptions:
+            self._descriptions[secret_id] = self._call(self._secrets.describe_secret, SecretId=secret_id)
+        return self._descriptions[secret_id]
+
     def get_secret(self, secret_id: str, stage: str | None, version_id: str | None) -> dict[str, Any]:
-        described = self._call(self._secrets.describe_secret, SecretId=secret_id)
+        described = self._described(secret_id)
         arn = described["ARN"]
         self.authorize("secretsmanager:GetSecretValue", arn)
         # No stage and no version means AWSCURRENT; asking for it by name also avoids moto's

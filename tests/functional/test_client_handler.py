@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import sys
 import threading
 from collections.abc import Iterator
 
+import handler  # noqa: E402
 import pytest
+import secrets_client  # noqa: E402
 
 from scripts.sandbox.extension_emulator import Backend, BackendUnavailable, Emulator, Settings, make_server
-from tests.conftest import ROOT, free_port
+from tests.conftest import free_port
 from tests.functional.conftest import App, client
-
-sys.path.insert(0, str(ROOT / "lambda_src"))
-import handler  # noqa: E402
-import secrets_client  # noqa: E402
 
 BINARY = "/test/app/secrets/signing_key"
 RAW = bytes(range(256)) + b"CANARY-binary"

@@ -8,12 +8,10 @@ from pathlib import Path
 
 import boto3
 import pytest
+import secrets_client  # noqa: E402
 from botocore.stub import Stubber
 
 from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "lambda_src"))
-import secrets_client  # noqa: E402
 
 
 @pytest.fixture

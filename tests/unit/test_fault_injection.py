@@ -6,20 +6,16 @@ reads from a real moto server are covered in tests/functional/test_extension_emu
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+import secrets_client  # noqa: E402
 
 from scripts.sandbox.extension_emulator import BackendUnavailable, Emulator, Settings, Throttled, make_server
 from tests.conftest import free_port
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambda_src"))
-import secrets_client  # noqa: E402
 
 TOKEN = "token-xyz"
 

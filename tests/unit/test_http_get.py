@@ -17,8 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambda_src"))
 import secrets_client  # noqa: E402
 
 BODY = json.dumps({"Name": "/a/b/c/d", "SecretString": "s3cret", "VersionId": "v1", "VersionStages": ["AWSCURRENT"]})

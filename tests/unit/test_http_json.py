@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 LAMBDA_SRC = Path(__file__).resolve().parents[2] / "lambda_src"
-sys.path.insert(0, str(LAMBDA_SRC))
 import secrets_client  # noqa: E402
 
 VALID = [

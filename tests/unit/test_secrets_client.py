@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambda_src"))
 import secrets_client  # noqa: E402
 
 from tests.conftest import free_port  # noqa: E402

@@ -66,6 +66,12 @@ REWRITES = (
         "the local runner runs the handler with this machine's Python",
     ),
     Rewrite(
+        files="modules/parameters/main.tf",
+        pattern=r"^(\s*)insecure_value(\s*)= each\.value\.value\n",
+        replacement=r"\1value\2= each.value.value # sandbox bridge: provider 3.39 has no insecure_value\n",
+        why="provider 3.39 has no `insecure_value`: String parameters use `value` (shown as sensitive in sandbox plans)",
+    ),
+    Rewrite(
         files="modules/secret/main.tf",
         pattern=r'(?s)\n  dynamic "replica" \{.*?\n  \}\n',
         replacement="\n  # sandbox bridge: replica blocks removed (provider 3.39 has none)\n",

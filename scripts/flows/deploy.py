@@ -160,8 +160,17 @@ def apply(target: Target) -> None:
 
 
 def deploy(target: Target) -> None:
-    """Plan and apply; where the target allows, adopt what an interrupted apply left, and plan again."""
-    plan(target)
+    """Plan and apply; where the target allows, adopt what an interrupted apply left, and plan again.
+
+    A plan with nothing to apply (no resource or output changes) is not applied: it is
+    discarded, and the state is left as it is.
+    """
+    result = plan(target)
+    if result.total == 0 and not result.outputs:
+        for path in plan_files(target.env).values():
+            path.unlink(missing_ok=True)
+        say("apply: skipped (the plan changes nothing)")
+        return
     for _ in range(3):  # adopting a role makes its policies' names known: another round finds those
         try:
             apply(target)

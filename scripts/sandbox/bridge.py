@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.common import BUILD, ROOT, UserError, say
+from scripts.common import BUILD, ROOT, VERBOSE, UserError, say
 
 SOURCE = ROOT / "terraform"
 TARGET = BUILD / "sandbox-tf"
@@ -187,9 +187,9 @@ def prepare(endpoint: str, quiet: bool = False) -> Path:
             shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
-    if not quiet:
-        state = "" if changed else " (unchanged)"
-        say(f"sandbox bridge: {len(lines)} rewrites for AWS provider 3.39.0 in {TARGET.relative_to(ROOT)}/{state}")
-        for line in lines:
+    if changed or not quiet:  # the rewrites themselves: VERBOSE=1, or build/sandbox-tf/BRIDGE.txt
+        where = f"{TARGET.relative_to(ROOT)}/BRIDGE.txt"
+        say(f"sandbox bridge: {len(lines)} rewrites for AWS provider 3.39.0 ({'listed in ' + where if quiet else 'below'})")
+        for line in lines if not quiet or VERBOSE else []:
             say(f"  {line}")
     return ROOT_DIR

@@ -469,7 +469,7 @@ def main() -> int:
         settings, Backend(os.environ["AWS_LAMBDA_FUNCTION_NAME"], settings), os.environ.get("AWS_SESSION_TOKEN", "")
     )
     server = make_server(emulator)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     log(settings, "INFO", f"serving on localhost:{settings.http_port}")
     while True:
         _, event = _extensions_api("event/next", headers={"Lambda-Extension-Identifier": identifier})

@@ -47,10 +47,10 @@ def test_deploy_from_clean(checkout: Checkout) -> None:
 def test_second_deploy_plans_no_change(checkout: Checkout) -> None:
     """Same sources: same zip, no planned change, values left alone, smoke still green."""
     output = ok(checkout.make("deploy"))
-    assert "Plan for ENV=sandbox: no changes" in output
-    assert "risks: none found" in output and "checkov: " in output
-    assert "(unchanged)" in output and "has a value already" in output
-    assert "Apply complete! Resources: 0 added, 0 changed, 0 destroyed." in output
+    assert "ENV=sandbox: no risks found · no changes" in output
+    assert "checkov: skipped (the plan changes no resource)" in output
+    assert "function.zip" not in output, "an unchanged package is not rebuilt or reported"
+    assert "has a value already" in output and "apply: skipped (the plan changes nothing)" in output
 
 
 def test_rotate_then_smoke_reads_the_new_value_and_previous(checkout: Checkout) -> None:

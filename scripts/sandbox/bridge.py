@@ -11,6 +11,7 @@ sandbox does not exercise").
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -188,7 +189,7 @@ def prepare(endpoint: str, quiet: bool = False) -> Path:
     finally:
         shutil.rmtree(fresh, ignore_errors=True)
     if changed or not quiet:  # the rewrites themselves: VERBOSE=1, or build/sandbox-tf/BRIDGE.txt
-        where = f"{TARGET.relative_to(ROOT)}/BRIDGE.txt"
+        where = os.path.relpath(TARGET / "BRIDGE.txt", ROOT)
         say(f"sandbox bridge: {len(lines)} rewrites for AWS provider 3.39.0 ({'listed in ' + where if quiet else 'below'})")
         for line in lines if not quiet or VERBOSE else []:
             say(f"  {line}")

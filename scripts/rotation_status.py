@@ -67,6 +67,20 @@ def clear_command(secret_id: str, version_id: str, region: str | None = None) ->
     return shlex.join(argv + (["--region", region] if region else []))
 
 
+def describe_command(secret_id: str, region: str | None = None) -> str:
+    """The AWS CLI command that shows a secret's versions and their labels."""
+    argv = ["aws", "secretsmanager", "describe-secret", "--secret-id", secret_id, "--query", "VersionIdsToStages"]
+    return shlex.join(argv + (["--region", region] if region else []))
+
+
+def started_message(secret_id: str, token: str, region: str | None = None) -> str:
+    """One line for a rotation started and not waited for (--no-wait)."""
+    return (
+        f"{secret_id}: rotation started, version {token} is AWSPENDING; Secrets Manager finishes it by itself "
+        f"(AWSCURRENT moves to {token}); see the labels: {describe_command(secret_id, region)}"
+    )
+
+
 def versions_of(client: Any, secret_id: str) -> dict[str, list[str]]:
     """Version id -> staging labels (DescribeSecret: versions without labels are left out on AWS)."""
     return client.describe_secret(SecretId=secret_id).get("VersionIdsToStages", {})

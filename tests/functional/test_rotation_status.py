@@ -120,3 +120,12 @@ def test_start_sends_rotate_secret_with_the_configured_rotation_only() -> None:
     stub = _StubClient({"v1": ["AWSCURRENT", "AWSPENDING"]})  # AWSPENDING on AWSCURRENT: not a stuck rotation
     assert rotation_status.start(stub, "/dev/app/secrets/key") == "new-token"
     assert stub.calls == [{"SecretId": "/dev/app/secrets/key"}]
+
+
+def test_the_no_wait_line_names_the_token_and_how_to_look_again() -> None:
+    """--no-wait says the rotation only started, and gives the command that shows the labels."""
+    line = rotation_status.started_message("/dev/app/secrets/key", "t-1", "eu-west-1")
+    assert line.startswith("/dev/app/secrets/key: rotation started, version t-1 is AWSPENDING;")
+    assert line.endswith(
+        "aws secretsmanager describe-secret --secret-id /dev/app/secrets/key --query VersionIdsToStages --region eu-west-1"
+    )

@@ -360,15 +360,11 @@ def test_a_warm_function_sees_the_new_value_after_its_ttl_and_can_read_previous(
 ) -> None:
     """Through the extension (TTL 5 s): the old value until the TTL passes, then the new one; AWSPREVIOUS stays readable.
 
-    Only finishSecret (the step that moves AWSCURRENT) runs inside the TTL window, so a slow machine
-    does not stretch the window past the TTL; if it still does, the test fails rather than pass vacuously.
+    Only finishSecret (the step that moves AWSCURRENT) runs inside the TTL window. On a loaded
+    machine one invocation can still outlast the TTL (5.3 s seen with 4 busy processes on 2 cores);
+    such an attempt proves nothing and is made again on a fresh secret, up to ATTEMPTS times.
     """
-    ttl = 5
-    old = key()
-    secret = new_secret(sm, old)
-    token = begin(sm, secret, rotation_fn)
-    for name in ("createSecret", "setSecret", "testSecret"):
-        assert step(moto_endpoint, name, secret, token).error is None, name
+    ttl, attempts, too_slow = 5, 3, []
     port = free_port()
     emulator = Emulator(Settings(http_port=port, secrets_ttl=ttl), Backend(READER), "token")
     emulator.invoked.set()
@@ -378,14 +374,25 @@ def test_a_warm_function_sees_the_new_value_after_its_ttl_and_can_read_previous(
     monkeypatch.setenv("AWS_SESSION_TOKEN", "token")
     monkeypatch.setenv("SECRETS_CLIENT_TTL", str(ttl))
     try:
-        warm = secrets_client.SecretsClient(backend="extension")
-        assert warm.get_secret(secret) == old
-        read_at = time.monotonic()
-        assert step(moto_endpoint, "finishSecret", secret, token).error is None
-        cached = warm.get_secret(secret)
-        inside = time.monotonic() - read_at
-        assert inside < ttl, f"finishSecret and the cached read took {inside:.1f} s, longer than the TTL: nothing proved"
-        assert cached == old  # within the TTL: the cached value
+        for _ in range(attempts):
+            old = key()
+            secret = new_secret(sm, old)
+            token = begin(sm, secret, rotation_fn)
+            for name in ("createSecret", "setSecret", "testSecret"):
+                assert step(moto_endpoint, name, secret, token).error is None, name
+            warm = secrets_client.SecretsClient(backend="extension")
+            assert warm.get_secret(secret) == old
+            read_at = time.monotonic()
+            assert step(moto_endpoint, "finishSecret", secret, token).error is None
+            cached = warm.get_secret(secret)
+            inside = time.monotonic() - read_at
+            if inside < ttl:
+                break
+            too_slow.append(round(inside, 1))
+        else:
+            pytest.fail(f"finishSecret and a cached read outlasted the {ttl} s TTL in every attempt ({too_slow} s)")
+        assert cached == old  # within the TTL: the cached value, though AWSCURRENT has moved
+        assert value(sm, secret, VersionStage="AWSCURRENT") != old
         time.sleep(max(0.0, ttl + 0.1 - (time.monotonic() - read_at)))
         new = warm.get_secret(secret)
         assert new != old and new == value(sm, secret, VersionStage="AWSCURRENT")

@@ -77,9 +77,9 @@ def handler(event: dict, context: object) -> None:
         _run(client, step, secret_id, token)
     except ClientError as exc:
         error = exc.response.get("Error", {})
+        said = " ".join(str(error.get("Message", "")).split())[:300]  # one line, as the service said it (ids, no values)
         raise RotationError(
-            f"{step} {secret_id}: {exc.operation_name} failed for version {token} "
-            f"({error.get('Code', 'ClientError')}: {error.get('Message', '')})"
+            f"{step} {secret_id}: {exc.operation_name} failed for version {token} ({error.get('Code', 'ClientError')}: {said})"
         ) from None
 
 

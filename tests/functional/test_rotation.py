@@ -224,6 +224,16 @@ def test_a_bad_event_is_refused(rotation_fn: str, moto_endpoint: str) -> None:
     assert refused(outcome, "bad rotation event")
 
 
+def test_a_service_error_is_one_line_naming_the_step_the_secret_and_the_version(rotation_fn: str, moto_endpoint: str) -> None:
+    """Secrets Manager's own refusal (here: no such secret) comes back as a RotationError line, not a traceback type."""
+    missing = "/rot/app/secrets/missing"
+    outcome = runner.invoke(
+        FUNCTION, {"Step": "testSecret", "SecretId": missing, "ClientRequestToken": "t-1"}, endpoint=moto_endpoint
+    )
+    assert refused(outcome, f"testSecret {missing}: DescribeSecret failed for version t-1 (ResourceNotFoundException: ")
+    assert "\n" not in outcome.error["errorMessage"]
+
+
 # createSecret and the first value
 
 

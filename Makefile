@@ -8,7 +8,7 @@ SHELL := /bin/bash
 ENV ?= sandbox
 SANDBOX_PORT ?= 4599
 # User input reaches the scripts through the environment, never interpolated into a shell command.
-export SANDBOX_PORT ENV NAME FILE CONFIRM FAIL_ON VERBOSE
+export SANDBOX_PORT ENV NAME FILE CONFIRM FAIL_ON VERBOSE NO_WAIT
 
 PYTHON ?= python3
 VENV := .venv
@@ -40,7 +40,7 @@ put-secret: check-env setup ## Set a value out-of-band: NAME=/env/app/scope/name
 smoke: check-env setup ## Invoke the deployed function and check what it read
 	@$(PY) -m scripts.cli smoke
 
-rotate: check-env setup ## Rotate the app's secrets now
+rotate: check-env setup ## Rotate the app's secrets now (AWS: waits for the outcome; NO_WAIT=1 does not)
 	@$(PY) -m scripts.cli rotate
 
 destroy: check-env setup package ## Destroy the deployment (AWS environments need CONFIRM=<env>)

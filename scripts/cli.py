@@ -10,7 +10,7 @@
   destroy     destroy the deployment (AWS environments need CONFIRM=<env>)
   output      print the stack's outputs (names, ARNs) as JSON
   smoke       invoke the deployed function and check what it read
-  rotate      rotate the app's secrets now
+  rotate      rotate the app's secrets now (AWS: waits for each rotation; NO_WAIT=1 does not)
   put-secret  set a value out-of-band: NAME and FILE come from the environment, the value
               from FILE or stdin (never argv)
 
@@ -79,7 +79,7 @@ def _run(args: argparse.Namespace, target: Target) -> int:
     elif args.command == "smoke":
         return _smoke(target, args.markdown)
     elif args.command == "rotate":
-        rotate.rotate(target)
+        return 1 if rotate.rotate(target, wait=not os.environ.get("NO_WAIT")) else 0
     else:
         values.put_named(target, deploy.stack(target), os.environ.get("NAME", ""), os.environ.get("FILE") or None)
     return 0

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts import toolchain
-from scripts.common import ROOT, SANDBOX_DIR, UserError
+from scripts.common import ROOT, SANDBOX_DIR, UserError, say
 from scripts.terraform import Workspace, terraform_env
 
 ENVS_DIR = ROOT / "terraform" / "envs"
@@ -109,8 +109,8 @@ class Target:
         """Names outside the function's paths that it must be refused."""
         raise NotImplementedError
 
-    def rotate(self, stack: dict[str, Any], secret_id: str) -> str:
-        """Rotate one secret; return a line saying what happened."""
+    def rotate(self, stack: dict[str, Any], secret_id: str, *, wait: bool, timeout: float) -> Any:
+        """Rotate one secret; return its outcome (a rotation_status.Outcome: .state, .message())."""
         raise NotImplementedError
 
     def confirm(self, action: str) -> None:
@@ -203,16 +203,24 @@ class SandboxTarget(Target):
             raise UserError("nothing is deployed in the sandbox (no deny_probe output); run: make deploy")
         return probe
 
-    def rotate(self, stack: dict[str, Any], secret_id: str) -> str:
+    def rotate(self, stack: dict[str, Any], secret_id: str, *, wait: bool, timeout: float) -> Any:
+        """The sandbox plays RotateSecret (scripts/sandbox/rotate_secret.py) and runs each step through the
+        local runner, synchronously: `wait` and `timeout` do not apply."""
+        from scripts import rotation_status
         from scripts.sandbox import rotate_secret, runner
 
-        def invoke_step(event: dict[str, Any]) -> tuple[dict[str, Any] | None, Path | None]:
-            outcome = runner.invoke(stack["rotation_function_name"], event, endpoint=self.endpoint, region=stack["region"])
+        function, region = stack["rotation_function_name"], stack["region"]
+        arn = self.client("lambda", region).get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+
+        def invoke_step(event: dict[str, str]) -> tuple[dict[str, Any] | None, Path | None]:
+            outcome = runner.invoke(function, event, endpoint=self.endpoint, region=region)
+            if outcome.error is None:
+                say(f"  {secret_id}: {event['Step']} done ({outcome.duration_ms:.0f} ms)")
             return outcome.error, outcome.log_path
 
-        client = self.client("secretsmanager", stack["region"])
-        version = rotate_secret.rotate_secret(client, invoke_step, secret_id)
-        return f"{secret_id}: rotated, AWSCURRENT is now version {version} (the old one is AWSPREVIOUS)"
+        client = self.client("secretsmanager", region)
+        token = rotate_secret.rotate(client, secret_id, invoke_step, rotation_lambda_arn=arn, region=region)
+        return rotation_status.check(client, secret_id, token, region)
 
     @property
     def usage_file(self) -> Path:
@@ -301,10 +309,17 @@ class AwsTarget(Target):
             "parameter": os.environ.get("SMOKE_DENY_PARAMETER", f"/{self.env}/smoke-probe/config/outside"),
         }
 
-    def rotate(self, stack: dict[str, Any], secret_id: str) -> str:
+    def rotate(self, stack: dict[str, Any], secret_id: str, *, wait: bool, timeout: float) -> Any:
+        """RotateSecret starts the rotation; Secrets Manager runs the steps asynchronously. With `wait`,
+        follow it from the secret's labels until it ends or `timeout` passes."""
         from scripts import rotation_status
 
-        return rotation_status.rotate(self.client("secretsmanager", stack["region"]), secret_id)
+        region = stack["region"]
+        client = self.client("secretsmanager", region)
+        token = rotation_status.start(client, secret_id, region)
+        if not wait:
+            return rotation_status.check(client, secret_id, token, region)
+        return rotation_status.wait(client, secret_id, token, region=region, timeout=timeout)
 
     def confirm(self, action: str) -> None:
         if (action == "destroy" or self.env in PROTECTED) and os.environ.get("CONFIRM") != self.env:

@@ -94,7 +94,7 @@ def compare(
                 Check(
                     f"AWSPREVIOUS of {name}",
                     same,
-                    f"{'same sha256 as' if same else 'sha256 DIFFERS from'} stored AWSPREVIOUS, "
+                    f"{'same sha256 as' if same else 'sha256 DIFFERS from'} stored, "
                     f"version {str(item.get('version_id'))[:8]}",
                 )
             )

@@ -88,9 +88,9 @@ REWRITES = (
         files="stack/main.tf",
         pattern=r"^(\s*)enable_rotation(\s*)= var\.rotation\.enabled\n",
         replacement=r"\1enable_rotation\2= false # sandbox bridge: no rotation schedule (make rotate runs the steps)\n",
-        why="moto's RotateSecret cannot run the rotation function (no Docker) and leaves the secret with no readable "
-        "AWSCURRENT: the sandbox deploys the rotation function but no rotation schedule; make rotate runs the four steps "
-        "through the local runner, as Secrets Manager would",
+        why="moto's RotateSecret cannot run the rotation function (no Docker): the sandbox has no rotation resource; "
+        "make rotate configures the rotation on moto and runs the four steps through the local runner "
+        "(scripts/sandbox/rotate_secret.py)",
     ),
     Rewrite(
         files="modules/parameters/main.tf",

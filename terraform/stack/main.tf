@@ -15,6 +15,10 @@ locals {
   secret_scopes          = distinct([for key in keys(var.secrets) : split("/", key)[0]])
   parameter_scopes       = distinct([for key in keys(local.all_parameter_names) : split("/", key)[0]])
   function_name          = "${var.env}-${var.app}"
+  rotation_function_name = "${local.function_name}-rotate"
+  # Built from its parts, not read from the function: the function's own role policy names it
+  # (the function depends on that policy), and the rotation below is given the same string.
+  rotation_function_arn = "arn:${data.aws_partition.current.partition}:lambda:${var.region}:${module.access_policy.account_id}:function:${local.rotation_function_name}"
 
   tags = merge(var.tags, { App = var.app, Environment = var.env })
 }
@@ -28,10 +32,17 @@ module "secret" {
   recovery_window_in_days = var.recovery_window_in_days
   kms_key_id              = var.kms_key_arn
   enable_rotation         = var.rotation.enabled
-  rotation_lambda_arn     = var.rotation.enabled ? module.rotation_function[0].function_arn : null
+  rotation_lambda_arn     = var.rotation.enabled ? local.rotation_function_arn : null
   rotation_days           = var.rotation.days
   tags                    = local.tags
+
+  # The rotation resource (rotate_immediately) makes Secrets Manager invoke the function at
+  # once: only after the invoke permission and the function's role policy exist (else "Secrets
+  # Manager cannot invoke the specified Lambda function", as in aws/aws-cdk#26481).
+  depends_on = [aws_lambda_permission.rotation, module.rotation_function]
 }
+
+data "aws_partition" "current" {}
 
 # Opt-in rotation: a second function from the same package (handler rotation.handler),
 # allowed to write new versions of the app's secrets and nothing else.
@@ -39,7 +50,7 @@ module "rotation_function" {
   source = "../modules/function"
   count  = var.rotation.enabled ? 1 : 0
 
-  name                = "${local.function_name}-rotate"
+  name                = local.rotation_function_name
   region              = var.region
   handler             = "rotation.handler"
   package_path        = var.package_path
@@ -57,6 +68,8 @@ module "rotation_function" {
         Effect   = "Allow"
         Action   = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"]
         Resource = module.access_policy.secret_arn_patterns
+        # Only secrets whose rotation function is this one (every Secret-resource action takes the key)
+        Condition = { StringEquals = { "secretsmanager:resource/AllowRotationLambdaArn" = local.rotation_function_arn } }
       },
       {
         Sid      = "RandomValues"

@@ -101,3 +101,12 @@ run "rejects_a_key_in_both_parameter_maps" {
   }
   expect_failures = [var.secure_parameters]
 }
+
+run "rotation_is_tied_to_its_own_function" {
+  command = plan
+  variables { rotation = { enabled = true } }
+  assert {
+    condition     = local.rotation_function_arn == "arn:aws:lambda:us-east-1:123456789012:function:test-payments-rotate"
+    error_message = "the rotation function's ARN (the role's AllowRotationLambdaArn condition and the secret's rotation) is built from partition, region, account and name"
+  }
+}

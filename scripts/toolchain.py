@@ -162,7 +162,7 @@ def install_provider(source: Path, mirror: Path = MIRROR, expected_sha256: str =
 def write_cli_config(path: Path = CLI_CONFIG, mirror: Path = MIRROR) -> Path:
     """A CLI configuration that installs providers from the mirror only (no network)."""
     text = (
-        "# Written by scripts/toolchain.py: sandbox providers come from the local mirror only.\n"
+        "# Written by scripts/toolchain.py: providers come from this local mirror only.\n"
         "disable_checkpoint = true\n"
         "provider_installation {\n"
         "  filesystem_mirror {\n"

@@ -94,8 +94,7 @@ def compare(
                 Check(
                     f"AWSPREVIOUS of {name}",
                     same,
-                    f"{'same sha256 as' if same else 'sha256 DIFFERS from'} stored, "
-                    f"version {str(item.get('version_id'))[:8]}",
+                    f"{'same sha256 as' if same else 'sha256 DIFFERS from'} stored, version {str(item.get('version_id'))[:8]}",
                 )
             )
     returned = {item["name"]: item for item in [*payload.get("secrets", []), *payload.get("parameters", [])]}

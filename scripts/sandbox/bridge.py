@@ -5,7 +5,7 @@ sandbox's offline provider 3.39.0.
 build/sandbox-tf/ and applies REWRITES to the copy, nothing else. Each rewrite must
 match at least once: a rewrite that no longer matches means the modules changed and
 the bridge must be looked at again, so it fails loudly instead of passing silently.
-What each rewrite takes away is what the sandbox does not exercise (README, "What the
+What each rewrite takes away is what the sandbox does not exercise (docs/sandbox.md, "What the
 sandbox does not exercise").
 """
 

@@ -14,6 +14,7 @@ import time
 import zipfile
 from pathlib import Path
 
+from scripts import toolchain
 from scripts.common import BUILD, ROOT
 from scripts.schema_check import PROVIDER_VERSION
 
@@ -53,21 +54,8 @@ def build_zip(target: Path | None = None) -> Path:
 
 
 def write_cli_config(path: Path = CLI_CONFIG) -> Path:
-    """A CLI configuration that installs hashicorp/aws from the mirror only (no network)."""
-    text = (
-        "# Written by scripts/schema_check/mirror.py: the schema-check stand-in for hashicorp/aws.\n"
-        "disable_checkpoint = true\n"
-        "provider_installation {\n"
-        "  filesystem_mirror {\n"
-        f'    path    = "{MIRROR}"\n'
-        '    include = ["registry.terraform.io/hashicorp/aws"]\n'
-        "  }\n"
-        "}\n"
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
-    return path
+    """A CLI configuration that installs hashicorp/aws from this mirror only (no network)."""
+    return toolchain.write_cli_config(path, MIRROR)
 
 
 def write_tls(directory: Path = TLS_DIR) -> Path:

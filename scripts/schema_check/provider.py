@@ -36,6 +36,9 @@ MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
 MAGIC_COOKIE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 UNKNOWN = msgpack.ExtType(0, b"")
 PLACEHOLDER = "placeholder-{name}"
+# Computed attributes the code checks the shape of (an ARN built from the account): a value of
+# that shape that no real account has, instead of the label.
+SHAPED = {"account_id": "000000000000", "partition": "aws"}
 # A directory holding key.pem and cert.pem made once per checkout (mirror.py): loading them is
 # faster than making a certificate at each of the several starts per Terraform command.
 TLS_ENV = "SCHEMA_CHECK_TLS_DIR"
@@ -93,7 +96,7 @@ def plan_block(block: dict[str, Any], value: Any) -> Any:
 def placeholder(name: str, kind: Any) -> Any:
     """A labelled stand-in value of a type, for data sources' computed attributes."""
     if kind == "string":
-        return PLACEHOLDER.format(name=name)
+        return SHAPED.get(name, PLACEHOLDER.format(name=name))
     if kind == "number":
         return 0
     if kind == "bool":

@@ -157,4 +157,5 @@ def test_plan_walks_nested_blocks() -> None:
 def test_data_sources_get_labelled_placeholders() -> None:
     block = SCHEMA["data_source_schemas"]["aws_caller_identity"]["block"]
     state = read_block(block, {name: None for name in block["attributes"]})
-    assert state["account_id"] == "placeholder-account_id"
+    assert state["arn"] == "placeholder-arn"
+    assert state["account_id"] == "000000000000"  # shaped: the stack builds ARNs from it and validates them

@@ -254,10 +254,12 @@ class AwsTarget(Target):
     @functools.cache  # noqa: B019
     def account(self) -> str:
         """The AWS account the credentials reach, or a UserError that says how to get credentials."""
+        import boto3
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            return self.client("sts", os.environ.get("AWS_REGION", "us-east-1")).get_caller_identity()["Account"]
+            sts = boto3.client("sts", region_name=os.environ.get("AWS_REGION", "us-east-1"))
+            return sts.get_caller_identity()["Account"]
         except (BotoCoreError, ClientError) as exc:
             raise UserError(
                 f"no working AWS credentials for ENV={self.env} ({type(exc).__name__}); "

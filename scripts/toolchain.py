@@ -177,14 +177,37 @@ def write_cli_config(path: Path = CLI_CONFIG, mirror: Path = MIRROR) -> Path:
     return path
 
 
+def fingerprint() -> str:
+    """What the choice of terraform depends on: $TERRAFORM, the terraform on PATH (its size and
+    time), this Python. The same fingerprint means the same choice: no need to run it again."""
+    found = [os.environ.get("TERRAFORM", ""), shutil.which("terraform") or "", sys.executable]
+    for path in filter(None, found[:2]):
+        try:
+            stat = os.stat(path)
+            found.append(f"{stat.st_size}:{stat.st_mtime_ns}")
+        except OSError:
+            found.append("missing")
+    return "|".join(found)
+
+
 def setup() -> Toolchain:
-    """Do every setup step; safe to re-run."""
+    """Do every setup step; safe to re-run, and cheap when nothing changed (no terraform is run)."""
     BUILD.mkdir(exist_ok=True)
-    chosen = choose_terraform()
+    first = not STATE_FILE.exists()
+    try:
+        saved = json.loads(STATE_FILE.read_text())
+    except (OSError, ValueError):
+        saved = {}
+    key = fingerprint()
+    if saved.get("fingerprint") == key and Path(saved.get("terraform", "")).exists():
+        chosen = Toolchain(saved["terraform"], saved["version"], saved["source"])
+    else:
+        chosen = choose_terraform()
     install_provider(provider_source())
     write_cli_config()
-    first = not STATE_FILE.exists()
-    STATE_FILE.write_text(json.dumps(chosen.__dict__, indent=2) + "\n")
+    record = STATE_FILE.with_suffix(f".{os.getpid()}.tmp")  # written whole, then renamed: safe beside other commands
+    record.write_text(json.dumps({**chosen.__dict__, "fingerprint": key}, indent=2) + "\n")
+    record.replace(STATE_FILE)
     (say if first else detail)(
         f"terraform {chosen.version} ({chosen.source}: {chosen.terraform}); "
         f"AWS provider {PROVIDER_VERSION} mirrored, hash checked"
@@ -196,8 +219,8 @@ def load() -> Toolchain:
     """The toolchain chosen by the last setup."""
     try:
         data = json.loads(STATE_FILE.read_text())
-        return Toolchain(**data)
-    except (OSError, ValueError, TypeError) as exc:
+        return Toolchain(data["terraform"], data["version"], data["source"])
+    except (OSError, ValueError, TypeError, KeyError) as exc:
         raise UserError("the toolchain is not set up; run: make setup") from exc
 
 

@@ -25,7 +25,7 @@ from scripts.review.render import render_terminal
 from scripts.review.report import tripped
 from scripts.review.scan import parse_overrides
 from scripts.review.writer import PLAN_DIR, write_review
-from scripts.targets import target_for
+from scripts.targets import environments, target_for
 
 SOURCES = (ROOT / "terraform", ROOT / "lambda_src")
 
@@ -61,14 +61,17 @@ def main() -> int:
     )
     parser.add_argument("--state", type=Path, help="local state the plan must be newer than (default: the sandbox's)")
     args = parser.parse_args()
-    target = target_for(args.env)
+    # A known environment gives the defaults; any other name only labels a review of --plan-json.
+    target = target_for(args.env) if args.env in environments() else None
+    if target is None and args.plan_json is None:
+        target_for(args.env)  # says which environments exist
     plan_json = args.plan_json or PLAN_DIR / f"{args.env}.tfplan.json"
     if args.fail_on != "none" and plan_json.is_file():
-        check_fresh(plan_json, args.sources or SOURCES, args.state or target.state_file)
+        check_fresh(plan_json, args.sources or SOURCES, args.state or (target.state_file if target else None))
     result = write_review(
         plan_json,
         args.env,
-        usage_file=args.usage or target.usage_file,
+        usage_file=args.usage or (target.usage_file if target else None),
         scan=not args.no_scan,
         masks=args.mask,
         checkov_severity=parse_overrides(args.checkov_severity),

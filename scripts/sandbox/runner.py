@@ -239,6 +239,7 @@ def invoke(
     with tempfile.TemporaryDirectory(prefix="lambda-ns-") as tmp:
         request_file, result_file = Path(tmp) / "request.json", Path(tmp) / "result.json"
         request["socket"] = str(Path(tmp) / "sandbox.sock")
+        request["log_dir"] = str(LOG_DIR)
         request_file.write_text(json.dumps(request))
         with isolation.unix_to_tcp(Path(request["socket"]), url.hostname or "127.0.0.1", url.port or 80):
             inside = subprocess.run(
@@ -261,7 +262,9 @@ def invoke(
 
 def _inside(request_file: Path) -> int:
     """The namespace's side of invoke(): loopback up, the relay to the sandbox, the invocation, its result."""
+    global LOG_DIR  # the caller's (a test may point it elsewhere)
     request = json.loads(request_file.read_text())
+    LOG_DIR = Path(request.pop("log_dir"))
     result_file = request_file.with_name("result.json")
     isolation.loopback_up()
     listener = isolation.tcp_to_unix(urllib.parse.urlsplit(request["endpoint"]).port or 80, Path(request.pop("socket")))

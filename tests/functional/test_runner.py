@@ -40,7 +40,7 @@ def test_runs_the_real_handler_through_the_emulated_extension(app: App, artifact
     for name in (app.secret, app.secure_parameter, app.parameter):
         assert returned[name] == hashlib.sha256(app.values[name].encode()).hexdigest()
     assert result.payload["deny_probe"] == [
-        {"name": app.neighbour_parameter, "outcome": "refused", "status": 400, "error": "RequestRefused"}
+        {"name": app.neighbour_parameter, "outcome": "refused", "status": 400, "error": "AccessDenied"}
     ]
     log = result.log_path.read_text()
     assert "REPORT RequestId" in log and "Max Memory Used" in log

@@ -110,3 +110,9 @@ run "rotation_is_tied_to_its_own_function" {
     error_message = "the rotation function's ARN (the role's AllowRotationLambdaArn condition and the secret's rotation) is built from partition, region, account and name"
   }
 }
+
+run "rejects_a_kms_alias_as_the_key" {
+  command = plan
+  variables { kms_key_arn = "alias/app" }
+  expect_failures = [var.kms_key_arn]
+}

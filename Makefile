@@ -94,9 +94,11 @@ check-env:  # before any setup: the system Python suffices here (standard librar
 
 $(STAMP): requirements.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed (found " + sys.version.split()[0] + "); install it or run make PYTHON=python3.11")'
-	@echo "==> [setup 1/2] virtual environment $(VENV): installing the pinned dependencies (about 40 s, once)"
-	@$(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	@echo "==> [setup 1/2] virtual environments: $(VENV) (the pinned dependencies) and, beside it,"
+	@echo "    .venv-checkov (the policy scanner; its pins clash with boto3's): about 40 s, once"
+	@$(PYTHON) -m scripts.checkov install & checkov=$$!; \
+	  $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -qq --disable-pip-version-check -r requirements.txt -c constraints.txt; \
+	  status=$$?; wait $$checkov || echo "warning: checkov's environment failed; make plan retries it"; exit $$status
 	@echo "==> [setup 2/2] terraform and the offline AWS provider"
 	@touch $@
 

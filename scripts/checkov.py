@@ -7,6 +7,7 @@ checks (skips with the reason written inline as `#checkov:skip=ID:reason`).
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import json
 import os
@@ -16,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from scripts.common import ROOT, UserError, run, say
+from scripts.common import ROOT, UserError, run, run_main, say
 
 CHECKOV_VERSION = "3.3.30"
 CHECKOV_VENV = ROOT / ".venv-checkov"
@@ -101,3 +102,15 @@ def _skip_reason(args: list[str], check: dict[str, Any]) -> str:
         return ""
     marker = f"checkov:skip={check['check_id']}:"
     return next((line.split(marker, 1)[1].strip() for line in lines if marker in line), "")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["install"], help="install: make .venv-checkov now (make setup runs it)")
+    parser.parse_args()
+    ensure_checkov()
+    return 0
+
+
+if __name__ == "__main__":
+    run_main(main)

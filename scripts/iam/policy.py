@@ -1,7 +1,7 @@
 """Decide whether a request is allowed, as AWS's documented policy evaluation logic does.
 
 The sandbox needs this because moto's own IAM enforcement evaluates SSM, Secrets Manager
-and Lambda requests against resource "*" (../shared/reference/toolchain.md), so it cannot
+and Lambda requests against resource "*" (seen with moto 5.2.5; docs/sandbox.md), so it cannot
 tell a function's own path from a neighbour's. The plan review and the smoke test use it
 too. Standard library only: it also ships inside the sandbox's extension layer.
 

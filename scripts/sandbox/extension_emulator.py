@@ -4,7 +4,7 @@ It ships as the layer the sandbox function has attached (build/extension-layer.z
 by scripts/package.py) and runs the way Lambda runs an extension: the local runner
 starts extensions/parameters-secrets-emulator from the layer, it registers with the
 runner's Extensions API and waits for events. It serves the extension's documented
-HTTP API (../shared/reference/extension.md) on localhost:
+HTTP API (AWS's Systems Manager and Secrets Manager guides; docs/extension-emulation.md) on localhost:
   GET /secretsmanager/get?secretId=...[&versionStage=...|&versionId=...]
   GET /systemsmanager/parameters/get[/]?name=...[&version=...|&label=...][&withDecryption=true]
 with the X-Aws-Parameters-Secrets-Token check, the TTL cache and the settings variables,

@@ -29,6 +29,7 @@ from scripts.common import ROOT, UserError, first_error
 from scripts.schema_check import CAVEAT, mirror
 from scripts.schema_check.usage import CHECKED, TERRAFORM
 from scripts.targets import AWS_ROOT, SANDBOX, environments
+from scripts.terraform import BASE_ENV
 
 SCRATCH = mirror.WORK / "terraform"
 PACKAGE = mirror.WORK / "build" / "function.zip"  # where ../../../build/function.zip points from the scratch roots
@@ -88,8 +89,7 @@ class Outcome:
 def terraform_env(cli_config: Path) -> dict[str, str]:
     """The environment of every Terraform call here: our CLI configuration, no AWS credentials needed."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "AWS_"))}
-    env.update({"TF_CLI_CONFIG_FILE": str(cli_config), "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"})
-    return env
+    return {**env, **BASE_ENV, "TF_CLI_CONFIG_FILE": str(cli_config)}
 
 
 class SharedStandIn:

@@ -171,6 +171,30 @@ def test_bad_input_gets_one_line_and_a_fix(checkout: Checkout) -> None:
     assert result.returncode != 0 and "no saved plan for ENV=sandbox" in result.stderr and "make plan" in result.stderr
 
 
+STRIP_DECRYPT = """
+import json
+from scripts.sandbox import server
+iam = server.client(server.require_up(), "iam", "us-east-1")
+doc = iam.get_role_policy(RoleName="sandbox-demo", PolicyName="permissions")["PolicyDocument"]
+doc["Statement"] = [s for s in doc["Statement"] if "kms:Decrypt" not in json.dumps(s)]
+iam.put_role_policy(RoleName="sandbox-demo", PolicyName="permissions", PolicyDocument=json.dumps(doc))
+"""
+
+
+def test_a_customer_managed_key_is_read_through_and_its_grant_is_needed(checkout: Checkout) -> None:
+    """With the sandbox's key switch on, the values are read through the key (the emulation checks
+    kms:Decrypt as KMS does); a role without the key grant is refused the read."""
+    output = ok(checkout.make("deploy", env={"TF_VAR_customer_managed_key": "true"}))
+    assert "smoke: 15 of 15 checks passed" in output
+    assert re.search(r"PASS  policy allows Decrypt key \w+ via secretsmanager", output)
+    assert re.search(r"PASS  policy denies Decrypt key \w+ directly", output)
+    python = checkout.path / ".venv/bin/python"
+    subprocess.run([str(python), "-c", STRIP_DECRYPT], cwd=checkout.path, env=checkout.env, check=True)
+    result = checkout.make("smoke")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1 and "FAIL  invoke" in output and "may not read it" in output, output[-2000:]
+
+
 def test_destroy_then_smoke_says_nothing_is_deployed(checkout: Checkout) -> None:
     """`make destroy` leaves an empty state; a smoke test afterwards explains what to do."""
     ok(checkout.make("destroy"))

@@ -14,6 +14,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Defined before the rules that name it: prerequisites are expanded as the Makefile is read.
+BENCH_STAMP := .venv-bench/.installed
 PYTEST_WORKERS ?= auto
 
 .PHONY: help check-env setup package sandbox-up sandbox-down sandbox-status plan apply deploy put-secret \
@@ -102,7 +104,6 @@ $(STAMP): requirements.txt constraints.txt
 	@echo "==> [setup 2/2] terraform and the offline AWS provider"
 	@touch $@
 
-BENCH_STAMP := .venv-bench/.installed
 $(BENCH_STAMP): requirements-bench.txt
 	@echo "==> benchmark environment .venv-bench (the alternatives measured, matplotlib)"
 	$(PYTHON) -m venv .venv-bench

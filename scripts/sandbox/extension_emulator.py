@@ -158,7 +158,7 @@ class Backend:
         self._secrets = self._session.client("secretsmanager", config=config(settings.secrets_timeout_ms))
         self._kms = self._session.client("kms", config=config(0))
         self.function_name = function_name
-        self._descriptions: dict[str, dict[str, Any]] = {}
+        self._descriptions: dict[tuple[str, str], Any] = {}  # (service, name) -> what Describe* answered
         self.region = self._session.region_name
         self.account = self._session.client("sts").get_caller_identity()["Account"]
         self.settings = settings
@@ -240,19 +240,28 @@ class Backend:
         self.authorize("ssm:GetParameter", arn)
         if decrypt:  # a SecureString is decrypted by Parameter Store with the caller's permissions
             plain_name = "/" + arn.split(":parameter/", 1)[1] if name.startswith("arn:") else name
-            found = self._call(
-                self._ssm.describe_parameters, ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [plain_name]}]
-            )["Parameters"]
-            if found and found[0].get("Type") == "SecureString":
-                self.authorize_decrypt("ssm", found[0].get("KeyId"), arn, None)
+            found = self._parameter_described(plain_name)
+            if found and found.get("Type") == "SecureString":
+                self.authorize_decrypt("ssm", found.get("KeyId"), arn, None)
         return self._call(self._ssm.get_parameter, Name=name + selector, WithDecryption=decrypt)
+
+    def _parameter_described(self, name: str) -> dict[str, Any] | None:
+        """A parameter's type and key, looked up once per execution environment (as _described)."""
+        key = ("ssm", name)
+        if key not in self._descriptions:
+            found = self._call(
+                self._ssm.describe_parameters, ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}]
+            )["Parameters"]
+            self._descriptions[key] = found[0] if found else None
+        return self._descriptions[key]
 
     def _described(self, secret_id: str) -> dict[str, Any]:
         """The secret's ARN and key, looked up once per execution environment: on AWS the service
         knows them when it authorizes; here one DescribeSecret per secret stands in for that."""
-        if secret_id not in self._descriptions:
-            self._descriptions[secret_id] = self._call(self._secrets.describe_secret, SecretId=secret_id)
-        return self._descriptions[secret_id]
+        key = ("secretsmanager", secret_id)
+        if key not in self._descriptions:
+            self._descriptions[key] = self._call(self._secrets.describe_secret, SecretId=secret_id)
+        return self._descriptions[key]
 
     def get_secret(self, secret_id: str, stage: str | None, version_id: str | None) -> dict[str, Any]:
         described = self._described(secret_id)

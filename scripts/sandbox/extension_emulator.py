@@ -469,6 +469,9 @@ def _extensions_api(
 
 def main() -> int:
     """Run as a Lambda extension: register, serve, follow INVOKE and SHUTDOWN events."""
+    if {"-h", "--help"} & set(sys.argv[1:]):  # started by the local runner from the layer, not by people
+        print(__doc__)
+        return 0
     settings = Settings.from_env(dict(os.environ))
     headers, _ = _extensions_api(
         "register", data=json.dumps({"events": ["INVOKE", "SHUTDOWN"]}).encode(), headers={"Lambda-Extension-Name": NAME}

@@ -10,6 +10,7 @@ in each module of the copy. Prints one line per module and a total; exits 1 on a
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from pathlib import Path
 from scripts import toolchain
 from scripts.common import SANDBOX_DIR, UserError, run, run_main, say, step
 from scripts.sandbox import bridge, server
-from scripts.terraform import terraform_env
+from scripts.terraform import Workspace, terraform_env
 
 RESULT = re.compile(r"(Success|Failure)! (\d+) passed, (\d+) failed(?:, (\d+) skipped)?")
 
@@ -87,23 +88,18 @@ def examples() -> list[str]:
 
 def plan_example(name: str, endpoint: str, package_path: Path) -> dict:
     """init and plan one bridged example against the sandbox; return the plan as JSON (kept in memory)."""
-    import json
-
     bridge.prepare(endpoint, quiet=True)
-    directory = bridge.TARGET / "examples" / name
     env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data-examples" / name, package_path=str(package_path))
-    terraform = toolchain.load().terraform
-    plan_file = directory / "example.tfplan"
-    run([terraform, f"-chdir={directory}", "init", "-input=false", "-no-color"], env=env, capture=True, echo=False)
-    run(
-        [terraform, f"-chdir={directory}", "plan", "-input=false", "-no-color", f"-out={plan_file}"],
-        env=env,
-        capture=True,
-        echo=False,
-    )
-    shown = run([terraform, f"-chdir={directory}", "show", "-json", str(plan_file)], env=env, capture=True, echo=False)
-    plan_file.unlink()
-    return json.loads(shown.stdout)
+    workspace = Workspace(bridge.TARGET / "examples" / name, env)
+    workspace.init()
+    plan_file = workspace.root / "example.tfplan"
+    error = workspace.plan(plan_file)
+    if error:
+        raise UserError(f"plan of examples/{name} failed: {error}")
+    try:
+        return json.loads(workspace.show_json(plan_file))
+    finally:
+        plan_file.unlink()
 
 
 def main() -> int:

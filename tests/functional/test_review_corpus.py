@@ -27,6 +27,8 @@ import pytest
 
 from scripts import review, toolchain
 from scripts.common import run
+from scripts.sandbox import bridge
+from scripts.terraform import terraform_env
 from tests.conftest import ROOT, moto_server
 
 ACCOUNT = "123456789012"
@@ -37,27 +39,6 @@ OUTPUT_CANARY = "CANARY-output-" + "o2" * 6
 TFVARS_CANARY = "CANARY-tfvars-" + "t3" * 6
 MASKED_ENV_CANARY = "CANARY-maskenv-" + "m4" * 6
 CANARIES = (ENV_CANARY, OUTPUT_CANARY, TFVARS_CANARY, MASKED_ENV_CANARY)
-
-PROVIDER = """provider "aws" {{
-  region                      = "us-east-1"
-  access_key                  = "corpus"
-  secret_key                  = "corpus"
-  skip_credentials_validation = true
-  skip_metadata_api_check     = true
-  skip_get_ec2_platforms      = true
-  skip_requesting_account_id  = false
-
-  endpoints {{
-    iam            = "{endpoint}"
-    kms            = "{endpoint}"
-    lambda         = "{endpoint}"
-    cloudwatchlogs = "{endpoint}"
-    secretsmanager = "{endpoint}"
-    ssm            = "{endpoint}"
-    sts            = "{endpoint}"
-  }}
-}}
-"""
 
 
 def policy(*statements: dict[str, Any]) -> str:
@@ -368,14 +349,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Plann
     package = work / "package.zip"
     package.write_bytes(_zip())
     with moto_server(work / "moto.log") as endpoint:
-        (root / "corpus_override.tf").write_text(PROVIDER.format(endpoint=endpoint))
-        env = {
-            **os.environ,
-            "TF_CLI_CONFIG_FILE": str(toolchain.CLI_CONFIG),
-            "CHECKPOINT_DISABLE": "1",
-            "TF_DATA_DIR": str(work / "tf-data"),
-            "TF_IN_AUTOMATION": "1",
-        }
+        (root / "corpus_override.tf").write_text(bridge.sandbox_provider(endpoint, "us-east-1"))
+        env = terraform_env(toolchain.CLI_CONFIG, work / "tf-data")
         terraform = toolchain.load().terraform
 
         def tf(*args: str) -> subprocess.CompletedProcess[str]:

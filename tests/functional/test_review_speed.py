@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -10,8 +9,9 @@ import pytest
 
 from scripts import review, toolchain
 from scripts.common import run
+from scripts.sandbox import bridge
+from scripts.terraform import terraform_env
 from tests.conftest import moto_server
-from tests.functional.test_review_corpus import PROVIDER
 
 ROOT_TF = """
 locals {
@@ -80,13 +80,8 @@ def test_review_of_500_resources_takes_under_a_second(tmp_path: Path) -> None:
     root.mkdir()
     (root / "main.tf").write_text(ROOT_TF)
     with moto_server(tmp_path / "moto.log") as endpoint:
-        (root / "provider.tf").write_text(PROVIDER.format(endpoint=endpoint))
-        env = {
-            **os.environ,
-            "TF_CLI_CONFIG_FILE": str(toolchain.CLI_CONFIG),
-            "CHECKPOINT_DISABLE": "1",
-            "TF_DATA_DIR": str(tmp_path / "tf-data"),
-        }
+        (root / "provider.tf").write_text(bridge.sandbox_provider(endpoint, "us-east-1"))
+        env = terraform_env(toolchain.CLI_CONFIG, tmp_path / "tf-data")
         terraform = toolchain.load().terraform
         run([terraform, f"-chdir={root}", "init", "-input=false", "-no-color"], env=env, capture=True, echo=False)
         plan_file = tmp_path / "speed.tfplan"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 from pathlib import Path
 
 import pytest
 
 from scripts import package
 from scripts.common import UserError
-from scripts.sandbox import runner
+from scripts.sandbox import isolation, runner
 from tests.functional.conftest import App, deploy_function, zip_of
 
 
@@ -161,3 +162,19 @@ def test_unknown_function(app: App, artifacts: tuple[Path, Path]) -> None:
     """A function that is not deployed: a one-line cause and the fix."""
     with pytest.raises(UserError, match="does not exist in the sandbox; deploy it first"):
         run(app, "no-such-fn", artifacts[0])
+
+
+@pytest.mark.skipif(not isolation.available(), reason="no unprivileged user namespaces here: the port-lock fallback runs")
+def test_an_invocation_has_its_own_network_even_with_the_host_port_taken(app: App, artifacts: tuple[Path, Path]) -> None:
+    """The extension binds 2773 inside the invocation's own network namespace: another program holding
+    127.0.0.1:2773 on the host (another sandbox's invocation) does not stop it."""
+    code, layer = artifacts
+    with socket.socket() as holder:
+        try:
+            holder.bind(("127.0.0.1", 2773))
+        except OSError:
+            pytest.skip("port 2773 is in use on the host already")
+        holder.listen()
+        result = run(app, app.function, code, layer)
+    assert result.error is None, result.error
+    assert "(sandbox: its own network namespace)" in result.log_path.read_text()

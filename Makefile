@@ -8,7 +8,7 @@ SHELL := /bin/bash
 ENV ?= sandbox
 SANDBOX_PORT ?= 4599
 # User input reaches the scripts through the environment, never interpolated into a shell command.
-export SANDBOX_PORT ENV NAME FILE CONFIRM FAIL_ON VERBOSE NO_WAIT
+export SANDBOX_PORT ENV APP NAME FILE EVENT EVENT_FILE CONFIRM FAIL_ON VERBOSE NO_WAIT
 
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +19,7 @@ BENCH_STAMP := .venv-bench/.installed
 PYTEST_WORKERS ?= auto
 
 .PHONY: help check-env setup package sandbox-up sandbox-down sandbox-status plan apply deploy put-secret \
-	smoke rotate destroy test test-unit lint schema tf-test docs bench clean
+	smoke rotate invoke migrate destroy test test-unit lint schema tf-test docs bench bench-apps clean
 
 help: ## List the targets
 	@echo "usage: make <target> [ENV=sandbox|<aws env>] [SANDBOX_PORT=$(SANDBOX_PORT)] [VERBOSE=1]"
@@ -27,10 +27,10 @@ help: ## List the targets
 	  /^[a-z-]+:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 ##@ Daily (ENV=sandbox by default)
-deploy: check-env setup package ## The whole flow: sandbox, package, plan, apply, demo values, smoke test
+deploy: check-env setup package ## The whole flow for every app: sandbox, package, plan, apply, demo values, smoke
 	@$(PY) -m scripts.cli deploy
 
-plan: check-env setup package ## Plan, save build/plans/<ENV>.tfplan (private) and review it (FAIL_ON=high for CI)
+plan: check-env setup package ## Plan every app, save build/plans/<ENV>.tfplan (private), review it (FAIL_ON=high for CI)
 	@$(PY) -m scripts.cli plan
 
 apply: check-env setup ## Apply the saved plan and nothing else (ENV=prod needs CONFIRM=prod)
@@ -39,11 +39,17 @@ apply: check-env setup ## Apply the saved plan and nothing else (ENV=prod needs 
 put-secret: check-env setup ## Set a value out-of-band: NAME=/env/app/scope/name < file (or FILE=path)
 	@$(PY) -m scripts.cli put-secret
 
-smoke: check-env setup ## Invoke the deployed function and check what it read
+smoke: check-env setup ## Invoke every app's function (APP=name: one) and check what it read and was refused
 	@$(PY) -m scripts.cli smoke
 
-rotate: check-env setup ## Rotate the app's secrets now (AWS: waits for the outcome; NO_WAIT=1 does not)
+rotate: check-env setup ## Rotate opted-in secrets now: NAME=/env/app/scope/name, APP=name, or all (NO_WAIT=1)
 	@$(PY) -m scripts.cli rotate
+
+invoke: check-env setup ## Invoke APP's function: EVENT='{...}' or EVENT_FILE=path; prints result and log, masked
+	@$(PY) -m scripts.cli invoke
+
+migrate: check-env setup package ## Move a single-app ENV (tfvars and state) to the apps map, replacing nothing
+	@$(PY) -m scripts.cli migrate
 
 destroy: check-env setup package ## Destroy the deployment (AWS environments need CONFIRM=<env>)
 	@$(PY) -m scripts.cli destroy
@@ -82,7 +88,7 @@ docs: setup ## Regenerate the inputs/outputs tables in the module READMEs
 bench: setup $(BENCH_STAMP) ## Time to first value, backend and billed calls vs the alternatives (docs/benchmarks.md)
 	@.venv-bench/bin/python -m scripts.bench
 
-package: setup ## Build build/function.zip (byte-identical for the same sources)
+package: check-env setup ## Build each app's zip, build/packages/<ENV>/<app>.zip (byte-identical for the same sources)
 	@$(PY) -m scripts.package
 
 setup: $(STAMP) ## Virtual environment, terraform command, offline AWS provider (idempotent)

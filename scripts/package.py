@@ -1,14 +1,18 @@
-"""Build the function's zip (and the sandbox's extension layer) reproducibly.
+"""Build each app's zip, the kit's rotation function and the sandbox's extension layer, reproducibly.
 
-    python -m scripts.package          (make package)
+    python -m scripts.package          (make package; ENV says whose apps)
 
 Same sources, same bytes: entries sorted, every timestamp 1980-01-01, modes 0644
 (0755 for executables), no caches or compiled files, fixed compression. So an
-unchanged function gives an unchanged `source_code_hash` and Terraform plans nothing.
+unchanged app gives an unchanged `source_code_hash`, and changing one app's code
+changes only that app's function in the plan.
 
-  build/function.zip         lambda_src/ (the handler and its stdlib-only client)
-  build/extension-layer.zip  the sandbox's emulation of the extension, laid out as a
-                             Lambda extension layer (extensions/<name> is the executable)
+  build/packages/<env>/<app>.zip  the app's source folder (tfvars `source`, default
+                                  apps/<app>) plus the kit's function-side modules
+                                  (KIT_FILES) where the folder has no file of that name
+  build/packages/rotation.zip     the kit's rotation function (lambda_src/rotation.py)
+  build/extension-layer.zip       the sandbox's emulation of the extension, laid out as a
+                                  Lambda extension layer (extensions/<name> is the executable)
 """
 
 from __future__ import annotations
@@ -21,15 +25,20 @@ import os
 import zipfile
 from pathlib import Path
 
-from scripts.common import BUILD, ROOT, detail, run_main, say
+from scripts import config
+from scripts.common import BUILD, ROOT, UserError, detail, run_main, say
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
 
-FUNCTION_SOURCE = ROOT / "lambda_src"
-FUNCTION_ZIP = BUILD / "function.zip"
+KIT_SOURCE = ROOT / "lambda_src"
+PACKAGES = BUILD / "packages"
+ROTATION_ZIP = PACKAGES / "rotation.zip"
 LAYER_ZIP = BUILD / "extension-layer.zip"
+# What every app's zip gets beside its own code (the client it reads with, the smoke test's probe).
+KIT_FILES = {name: KIT_SOURCE / name for name in ("secrets_client.py", "smoke_probe.py")}
+ROTATION_FILES = {"rotation.py": KIT_SOURCE / "rotation.py"}
 # The layer: the launcher Lambda would start, and the Python package it runs.
 LAYER_FILES = {
     "extensions/parameters-secrets-emulator": ROOT / "scripts/sandbox/extension_launcher",
@@ -87,24 +96,53 @@ def write_if_changed(target: Path, data: bytes) -> bool:
     return True
 
 
-def build() -> dict[Path, str]:
-    """Build both archives; return each one's Lambda code hash."""
-    hashes = {}
-    for target, files in ((FUNCTION_ZIP, tree_files(FUNCTION_SOURCE)), (LAYER_ZIP, LAYER_FILES)):
-        data = zip_bytes(files)
-        changed = write_if_changed(target, data)
-        hashes[target] = lambda_hash(data)
-        (say if changed else detail)(
-            f"{target.relative_to(ROOT)}: {len(files)} files, {len(data)} bytes, sha256 {hashes[target]} "
-            f"({'written' if changed else 'unchanged'})"
+def app_zip(env: str, app: str) -> Path:
+    """Where make package writes an app's zip (the roots' package_path points at it)."""
+    return PACKAGES / env / f"{app}.zip"
+
+
+def app_files(code: config.AppCode) -> dict[str, Path]:
+    """An app's files: its source folder, then the kit's modules it does not have itself."""
+    if not (code.source / f"{code.handler.rsplit('.', 1)[0]}.py").is_file():
+        where = config.shown(code.source)
+        raise UserError(
+            f"app {code.name}: its handler {code.handler} needs {where}/{code.handler.rsplit('.', 1)[0]}.py, which is missing; "
+            f"create it, or set source (and handler) for {code.name} in the environment's tfvars"
         )
+    return {**KIT_FILES, **tree_files(code.source)}
+
+
+def _write(target: Path, files: dict[str, Path]) -> str:
+    data = zip_bytes(files)
+    changed = write_if_changed(target, data)
+    digest = lambda_hash(data)
+    state = "written" if changed else "unchanged"
+    (say if changed else detail)(f"{target.relative_to(ROOT)}: {len(files)} files, {len(data)} bytes, sha256 {digest} ({state})")
+    return digest
+
+
+def build(env: str = config.SANDBOX) -> dict[Path, str]:
+    """Build every archive the environment needs; return each one's Lambda code hash."""
+    apps = config.load(env).apps
+    archives = {app_zip(env, name): app_files(code) for name, code in sorted(apps.items())}
+    archives[ROTATION_ZIP] = ROTATION_FILES
+    if env == config.SANDBOX:
+        archives[LAYER_ZIP] = LAYER_FILES
+    hashes = {target: _write(target, files) for target, files in archives.items()}
+    for stale in (PACKAGES / env).glob("*.zip"):  # an app no longer declared
+        if stale not in archives:
+            stale.unlink()
+            say(f"{stale.relative_to(ROOT)}: removed (no app {stale.stem} in ENV={env})")
     return hashes
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.parse_args()
-    build()
+    parser.add_argument("--env", default=os.environ.get("ENV") or config.SANDBOX, help="whose apps (default: ENV, else sandbox)")
+    args = parser.parse_args()
+    if args.env not in config.environments():
+        raise UserError(f"unknown ENV '{args.env}': use one of {', '.join(config.environments())}")
+    build(args.env)
     return 0
 
 

@@ -1,33 +1,45 @@
 """Where a command runs: the local sandbox or an AWS account.
 
 Everything that differs between the two lives here, behind one interface (`Target`):
-the AWS clients, the Terraform workspace (prepared once per command), invoking the
-function, a policy decision, rotating a secret, which names lie outside the function's
-paths, and which actions need a confirmation. The flows (scripts/flows/) ask the target
-and never look at the environment's name.
+the AWS clients, the Terraform workspace (prepared once per command), invoking a
+function, a policy decision, rotating a secret, how an orphaned resource is found, and
+which actions need a confirmation. The flows (scripts/flows/) ask the target and never
+look at the environment's name.
 
-Environments are files: `sandbox` (terraform/envs/sandbox, a local moto server) and one
-`<env>.tfvars` in terraform/envs/aws per AWS environment (dev, prod).
+Environments are files (scripts/config.py): `sandbox` (terraform/envs/sandbox, a local
+moto server) and one `<env>.tfvars` in terraform/envs/aws per AWS environment.
 """
 
 from __future__ import annotations
 
+import abc
 import functools
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts import toolchain
-from scripts.common import ROOT, SANDBOX_DIR, UserError, say
+from scripts import config, toolchain
+from scripts.common import SANDBOX_DIR, UserError, say
+from scripts.config import AWS_ROOT, ENVS_DIR, SANDBOX
+from scripts.deployment import App
 from scripts.terraform import Workspace, terraform_env
 
-ENVS_DIR = ROOT / "terraform" / "envs"
-AWS_ROOT = ENVS_DIR / "aws"
-SANDBOX = "sandbox"
 PROTECTED = ("prod",)  # apply needs CONFIRM=<env> here too, not only destroy
+
+Request = tuple[str, str, str | None]  # (action, resource ARN, the service calling KMS on the caller's behalf)
+
+
+@dataclass
+class Invocation:
+    """What one invocation of a deployed function returned."""
+
+    payload: Any
+    error: dict[str, Any] | None
+    detail: str
+    log_tail: str = ""  # the invocation's log lines (names and outcomes; values masked by the caller)
+    log_path: Path | None = None  # where the whole log is (sandbox)
 
 
 # How to tell that a resource exists, by type, and its id for `terraform import`. A lookup
@@ -55,65 +67,53 @@ EXISTING = {
 }
 
 
-def _env_not_set_in(tfvars: Path, env: str) -> None:
-    """The environment is the file's (or the root's) name: a tfvars file that sets `env` is refused."""
-    if tfvars.is_file() and re.search(r"^\s*env\s*=", tfvars.read_text(), flags=re.MULTILINE):
-        raise UserError(
-            f"{tfvars.relative_to(ROOT)} sets env, but the environment is ENV={env} by its file: remove it from the file"
-        )
-
-
-def environments() -> tuple[str, ...]:
-    """The known environments: the sandbox, then one per terraform/envs/aws/<env>.tfvars."""
-    return (SANDBOX, *sorted(p.stem for p in AWS_ROOT.glob("*.tfvars")))
-
-
-Request = tuple[str, str, str | None]  # (action, resource ARN, the service calling KMS on the caller's behalf)
-
-
-@dataclass
-class Invocation:
-    """What one invocation of the deployed function returned."""
-
-    payload: Any
-    error: dict[str, Any] | None
-    detail: str
-
-
-class Target:
-    """The interface; see SandboxTarget and AwsTarget."""
+class Target(abc.ABC):
+    """Where commands run; see SandboxTarget and AwsTarget."""
 
     env: str
     demo_values = False  # fill empty secrets with random values after a deploy
     refusal_hint = ""  # what usually causes an unexpected refusal from the services
-    config_hint = ""  # where the user's configuration lives
-    state_file: Path | None = None  # the local state a saved plan must be newer than (None: remote state)
     unreachable_hint = ""  # what to check when the services do not answer
+    state_file: Path | None = None  # the local state a saved plan must be newer than (None: remote state)
     adopts_orphans = False  # make deploy imports what an interrupted apply left behind
 
+    @functools.cached_property
+    def config(self) -> config.EnvConfig:
+        """The environment's tfvars, checked (unknown keys refused) before anything runs."""
+        return config.load(self.env)
+
+    @property
+    def config_hint(self) -> str:
+        """Where the user's configuration lives."""
+        return config.shown(config.tfvars_path(self.env))
+
+    @property
+    def usage_file(self) -> Path:
+        """The expected traffic, for the review's cost estimate."""
+        return ENVS_DIR / SANDBOX / "usage.toml" if self.env == SANDBOX else AWS_ROOT / f"{self.env}.usage.toml"
+
+    @abc.abstractmethod
     def workspace(self) -> Workspace:
-        raise NotImplementedError
+        """The Terraform root, ready to init, plan and apply (prepared once per command)."""
 
+    @abc.abstractmethod
     def client(self, service: str, region: str) -> Any:
-        raise NotImplementedError
+        """A boto3 client for the target's AWS."""
 
-    def invoke(self, function: str, region: str, event: dict[str, Any]) -> Invocation:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def invoke(self, app: App, event: dict[str, Any], *, function: str | None = None) -> Invocation:
+        """Invoke the app's function (or another function of the app, by name) once with `event`."""
 
-    def policy_decisions(self, stack: dict[str, Any], requests: list[Request]) -> list[str]:
-        """The role's decision ("allowed", "implicit_deny", "explicit_deny") for each (action, ARN, via):
+    @abc.abstractmethod
+    def policy_decisions(self, app: App, requests: list[Request]) -> list[str]:
+        """The decision ("allowed", "implicit_deny", "explicit_deny") of the app's role for each (action, ARN, via):
         via names the service ("ssm", "secretsmanager") that calls KMS on the function's behalf, or None."""
-        raise NotImplementedError
 
-    def deny_probe(self) -> dict[str, str]:
-        """Names outside the function's paths that it must be refused."""
-        raise NotImplementedError
+    @abc.abstractmethod
+    def rotate(self, app: App, secret_id: str, function: str, *, wait: bool, timeout: float) -> Any:
+        """Rotate one secret with `function`; return its outcome (a rotation_status.Outcome: .state, .message())."""
 
-    def rotate(self, stack: dict[str, Any], secret_id: str, *, wait: bool, timeout: float) -> Any:
-        """Rotate one secret; return its outcome (a rotation_status.Outcome: .state, .message())."""
-        raise NotImplementedError
-
-    def confirm(self, action: str) -> None:
+    def confirm(self, action: str) -> None:  # noqa: B027 (most targets need no confirmation: not abstract on purpose)
         """Refuse `action` unless confirmed (CONFIRM=<env>) where the target needs it."""
 
     def existing(self, kind: str, values: dict[str, Any], region: str) -> str | None:
@@ -126,10 +126,6 @@ class Target:
             return look(lambda service: self.client(service, region), values) or None
         except Exception:  # noqa: BLE001 (not found, not allowed, a value unknown yet: not an orphan we can name)
             return None
-
-    @property
-    def usage_file(self) -> Path:
-        raise NotImplementedError
 
 
 class SandboxTarget(Target):
@@ -155,78 +151,63 @@ class SandboxTarget(Target):
     def workspace(self) -> Workspace:
         from scripts.sandbox import bridge
 
-        _env_not_set_in(ENVS_DIR / SANDBOX / "terraform.tfvars", SANDBOX)
         root = bridge.prepare(self.endpoint, quiet=True)
         SANDBOX_DIR.mkdir(exist_ok=True)
         env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data", sandbox_endpoint=self.endpoint)
-        return Workspace(root, env, init_args=(f"-backend-config=path={self.state_file}",))
+        var_file = config.tfvars_path(SANDBOX)
+        return Workspace(root, env, init_args=(f"-backend-config=path={self.state_file}",), plan_args=(f"-var-file={var_file}",))
 
     def client(self, service: str, region: str) -> Any:
         from scripts.sandbox import server
 
         return server.client(self.endpoint, service, region)
 
-    def invoke(self, function: str, region: str, event: dict[str, Any]) -> Invocation:
+    def invoke(self, app: App, event: dict[str, Any], *, function: str | None = None) -> Invocation:
         from scripts.sandbox import runner
 
-        outcome = runner.invoke(function, event, endpoint=self.endpoint, region=region)
+        # The runner runs the local package whose hash is the deployed code's (the app's, or the rotation function's).
+        outcome = runner.invoke(function or app.function_name, event, endpoint=self.endpoint, region=app.region)
         detail = (
             f"{outcome.duration_ms:.0f} ms (init {outcome.init_ms:.0f} ms), "
             f"{outcome.max_memory_mb} MB used; log {os.path.relpath(outcome.log_path)}"
         )
-        return Invocation(outcome.payload, outcome.error, detail)
+        return Invocation(outcome.payload, outcome.error, detail, outcome.log_tail, outcome.log_path)
 
-    def policy_decisions(self, stack: dict[str, Any], requests: list[Request]) -> list[str]:
+    def policy_decisions(self, app: App, requests: list[Request]) -> list[str]:
         """The role's real policies evaluated here (scripts/iam), in the context AWS supplies to the function's calls."""
         from scripts.iam import context as iam_context
         from scripts.iam import policy as iam_policy
         from scripts.iam.roles import role_policies
 
-        policies = role_policies(self.client("iam", stack["region"]), stack["role_arn"])
-        context = iam_context.for_function(
-            role_arn=stack["role_arn"], session_name=stack["function_name"], region=stack["region"]
-        )
-        account = stack["role_arn"].split(":")[4]
+        policies = role_policies(self.client("iam", app.region), app.role_arn)
+        context = iam_context.for_function(role_arn=app.role_arn, session_name=app.function_name, region=app.region)
         return [
             iam_policy.evaluate(
                 policies,
                 action,
                 arn,
-                iam_context.for_decrypt_via(context, via, encryption={}, key_account=account) if via else context,
+                iam_context.for_decrypt_via(context, via, encryption={}, key_account=app.account) if via else context,
             )
             for action, arn, via in requests
         ]
 
-    def deny_probe(self) -> dict[str, str]:
-        probe = self.workspace().output("deny_probe")
-        if probe is None:
-            raise UserError("nothing is deployed in the sandbox (no deny_probe output); run: make deploy")
-        return probe
-
-    def rotate(self, stack: dict[str, Any], secret_id: str, *, wait: bool, timeout: float) -> Any:
+    def rotate(self, app: App, secret_id: str, function: str, *, wait: bool, timeout: float) -> Any:
         """The sandbox plays RotateSecret (scripts/sandbox/rotate_secret.py) and runs each step through the
         local runner, synchronously: `wait` and `timeout` do not apply."""
         from scripts import rotation_status
-        from scripts.sandbox import rotate_secret, runner
+        from scripts.sandbox import rotate_secret
 
-        function, region = stack["rotation_function_name"], stack["region"]
-        arn = self.client("lambda", region).get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+        arn = self.client("lambda", app.region).get_function(FunctionName=function)["Configuration"]["FunctionArn"]
 
         def invoke_step(event: dict[str, str]) -> tuple[dict[str, Any] | None, Path | None]:
-            outcome = runner.invoke(function, event, endpoint=self.endpoint, region=region)
+            outcome = self.invoke(app, event, function=function)
             if outcome.error is None:
-                say(f"  {secret_id}: {event['Step']} done ({outcome.duration_ms:.0f} ms)")
+                say(f"  {secret_id}: {event['Step']} done ({outcome.detail.split(',')[0]})")
             return outcome.error, outcome.log_path
 
-        client = self.client("secretsmanager", region)
-        token = rotate_secret.rotate(client, secret_id, invoke_step, rotation_lambda_arn=arn, region=region)
-        return rotation_status.check(client, secret_id, token, region)
-
-    @property
-    def usage_file(self) -> Path:
-        return ENVS_DIR / SANDBOX / "usage.toml"
-
-    config_hint = "terraform/envs/sandbox/terraform.tfvars (or the module it names)"
+        client = self.client("secretsmanager", app.region)
+        token = rotate_secret.rotate(client, secret_id, invoke_step, rotation_lambda_arn=arn, region=app.region)
+        return rotation_status.check(client, secret_id, token, app.region)
 
 
 class AwsTarget(Target):
@@ -239,16 +220,15 @@ class AwsTarget(Target):
 
     @functools.cache  # noqa: B019 (one target per command)
     def workspace(self) -> Workspace:
-        _env_not_set_in(AWS_ROOT / f"{self.env}.tfvars", self.env)
         self.account()  # no credentials: say so before Terraform does, in one line
         backend = AWS_ROOT / f"{self.env}.backend.hcl"
         if not backend.is_file():
             raise UserError(
-                f"{backend.relative_to(ROOT)} is missing: copy {backend.name}.example next to it and fill in "
+                f"{config.shown(backend)} is missing: copy {backend.name}.example next to it and fill in "
                 "your state bucket, then retry"
             )
         env = terraform_env(None, AWS_ROOT / ".terraform" / self.env, env=self.env)
-        var_file = AWS_ROOT / f"{self.env}.tfvars"
+        var_file = config.tfvars_path(self.env)
         return Workspace(AWS_ROOT, env, init_args=(f"-backend-config={backend}",), plan_args=(f"-var-file={var_file}",))
 
     @functools.cache  # noqa: B019
@@ -274,54 +254,65 @@ class AwsTarget(Target):
         except Exception as exc:  # botocore raises several unrelated types for bad profiles
             raise UserError(f"cannot make an AWS client for ENV={self.env} ({exc}); check AWS_PROFILE / aws configure") from None
 
-    def invoke(self, function: str, region: str, event: dict[str, Any]) -> Invocation:
+    def invoke(self, app: App, event: dict[str, Any], *, function: str | None = None) -> Invocation:
+        import base64
+
         from botocore.exceptions import ClientError
 
+        name = function or app.function_name
         try:
-            response = self.client("lambda", region).invoke(
-                FunctionName=function, Payload=json.dumps(event).encode(), LogType="None"
+            response = self.client("lambda", app.region).invoke(
+                FunctionName=name, Payload=json.dumps(event).encode(), LogType="Tail"
             )
         except ClientError as exc:
             raise UserError(
-                f"cannot invoke {function} ({exc.response['Error']['Code']}); deploy it first: make deploy ENV={self.env}"
+                f"cannot invoke {name} ({exc.response['Error']['Code']}); deploy it first: make deploy ENV={self.env}"
             ) from None
         payload = json.loads(response["Payload"].read() or b"null")
+        tail = base64.b64decode(response.get("LogResult", "")).decode(errors="replace")
         if response.get("FunctionError"):
-            return Invocation(None, payload, "lambda:Invoke")
-        return Invocation(payload, None, "lambda:Invoke")
+            return Invocation(None, payload, "lambda:Invoke", tail)
+        return Invocation(payload, None, "lambda:Invoke", tail)
 
-    def policy_decisions(self, stack: dict[str, Any], requests: list[Request]) -> list[str]:
-        iam = self.client("iam", stack["region"])
-        decisions = []
+    def policy_decisions(self, app: App, requests: list[Request]) -> list[str]:
+        """iam:SimulatePrincipalPolicy, one call per action and KMS path (up to 128 resources each)."""
+        iam = self.client("iam", app.region)
+        decisions: dict[tuple[str, str, str | None], str] = {}
+        groups: dict[tuple[str, str | None], list[str]] = {}
         for action, arn, via in requests:
+            groups.setdefault((action, via), []).append(arn)
+        for (action, via), arns in groups.items():
             entries = [
-                {"ContextKeyName": "kms:ViaService", "ContextKeyValues": [f"{via}.{stack['region']}.amazonaws.com"]}
-                | {"ContextKeyType": "string"}
+                {
+                    "ContextKeyName": "kms:ViaService",
+                    "ContextKeyValues": [f"{via}.{app.region}.amazonaws.com"],
+                    "ContextKeyType": "string",
+                }
             ]
-            result = iam.simulate_principal_policy(
-                PolicySourceArn=stack["role_arn"], ActionNames=[action], ResourceArns=[arn], ContextEntries=entries if via else []
-            )
-            decision = result["EvaluationResults"][0]["EvalDecision"]
-            decisions.append({"allowed": "allowed", "explicitDeny": "explicit_deny"}.get(decision, "implicit_deny"))
-        return decisions
+            for start in range(0, len(arns), 128):
+                result = iam.simulate_principal_policy(
+                    PolicySourceArn=app.role_arn,
+                    ActionNames=[action],
+                    ResourceArns=arns[start : start + 128],
+                    ContextEntries=entries if via else [],
+                )
+                for evaluation in result["EvaluationResults"]:
+                    decision = {"allowed": "allowed", "explicitDeny": "explicit_deny"}.get(
+                        evaluation["EvalDecision"], "implicit_deny"
+                    )
+                    decisions[(action, evaluation.get("EvalResourceName", ""), via)] = decision
+        return [decisions.get((action, arn, via), "implicit_deny") for action, arn, via in requests]
 
-    def deny_probe(self) -> dict[str, str]:
-        return {
-            "secret_id": os.environ.get("SMOKE_DENY_SECRET", f"/{self.env}/smoke-probe/secrets/outside"),
-            "parameter": os.environ.get("SMOKE_DENY_PARAMETER", f"/{self.env}/smoke-probe/config/outside"),
-        }
-
-    def rotate(self, stack: dict[str, Any], secret_id: str, *, wait: bool, timeout: float) -> Any:
+    def rotate(self, app: App, secret_id: str, function: str, *, wait: bool, timeout: float) -> Any:
         """RotateSecret starts the rotation; Secrets Manager runs the steps asynchronously. With `wait`,
         follow it from the secret's labels until it ends or `timeout` passes."""
         from scripts import rotation_status
 
-        region = stack["region"]
-        client = self.client("secretsmanager", region)
-        token = rotation_status.start(client, secret_id, region)
+        client = self.client("secretsmanager", app.region)
+        token = rotation_status.start(client, secret_id, app.region)
         if not wait:
-            return rotation_status.check(client, secret_id, token, region)
-        return rotation_status.wait(client, secret_id, token, region=region, timeout=timeout)
+            return rotation_status.check(client, secret_id, token, app.region)
+        return rotation_status.wait(client, secret_id, token, region=app.region, timeout=timeout)
 
     def confirm(self, action: str) -> None:
         if (action == "destroy" or self.env in PROTECTED) and os.environ.get("CONFIRM") != self.env:
@@ -329,18 +320,10 @@ class AwsTarget(Target):
                 f"{action} on ENV={self.env} needs an explicit confirmation: make {action} ENV={self.env} CONFIRM={self.env}"
             )
 
-    @property
-    def usage_file(self) -> Path:
-        return AWS_ROOT / f"{self.env}.usage.toml"
-
-    @property
-    def config_hint(self) -> str:
-        return f"terraform/envs/aws/{self.env}.tfvars (or the module it names)"
-
 
 def target_for(env: str, *, start: bool = False) -> Target:
     """The target of a known environment (start: bring the sandbox up if it is down), or a UserError."""
-    known = environments()
+    known = config.environments()
     if env not in known:
         raise UserError(f"unknown ENV '{env}': use one of {', '.join(known)} (e.g. make deploy ENV={SANDBOX})")
     return SandboxTarget(start=start) if env == SANDBOX else AwsTarget(env)

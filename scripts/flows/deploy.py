@@ -9,14 +9,14 @@ its JSON, applied or not. A plan that fails leaves no plan, JSON or review behin
 from __future__ import annotations
 
 import json
-import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 from scripts import checkov, review
 from scripts.common import ROOT, UserError, colour, first_error, say, step
-from scripts.flows import values
+from scripts.deployment import Deployment, from_outputs
+from scripts.flows import orphans, values
 from scripts.targets import Target
 
 
@@ -76,56 +76,6 @@ def plan(target: Target, name: str | None = None, scan: bool | None = None) -> A
     return result
 
 
-class Orphaned(UserError):
-    """Resources exist that the state does not record (left by an interrupted apply)."""
-
-    def __init__(self, message: str, found: list[tuple[str, str]]) -> None:
-        super().__init__(message)
-        self.found = found  # (address, import id)
-
-
-def orphans(target: Target, plan: dict[str, Any]) -> list[tuple[str, str]]:
-    """(address, import id) of each resource the plan would create that already exists.
-
-    An apply that is killed part-way leaves what it was creating outside the state; the
-    next apply would fail on it ("already exists"). Values still unknown in this plan (a
-    role's name, say, until the role itself is adopted) are looked at in the next round.
-    """
-    region = plan.get("variables", {}).get("region", {}).get("value") or "us-east-1"
-    found = []
-    for change in plan.get("resource_changes", []):
-        if change["change"]["actions"] == ["create"] and change.get("mode") == "managed":
-            identifier = target.existing(change["type"], change["change"].get("after") or {}, region)
-            if identifier is not None:
-                found.append((change["address"], identifier))
-    return found
-
-
-def import_commands(target: Target, found: list[tuple[str, str]]) -> str:
-    workspace = target.workspace()
-    where = f"-chdir={workspace.root.relative_to(ROOT)}"
-    return "; ".join(shlex.join(["terraform", where, "import", *workspace.plan_args, a, i]) for a, i in found)
-
-
-def adopt(target: Target, found: list[tuple[str, str]]) -> None:
-    """Import what an interrupted apply left behind, so the next apply converges."""
-    workspace = target.workspace()
-    for address, identifier in found:
-        workspace.run("import", "-input=false", "-no-color", *workspace.plan_args, address, identifier, capture=True)
-        say(f"adopted {address} ({identifier}): it existed, but the state did not record it")
-
-
-def _refuse_orphans(target: Target, plan: dict[str, Any]) -> None:
-    found = orphans(target, plan)
-    if found:
-        fix = "make deploy adopts them" if target.adopts_orphans else f"adopt them with: {import_commands(target, found)}"
-        raise Orphaned(
-            f"{len(found)} resource(s) of ENV={target.env} exist but the state does not record them (an earlier "
-            f"apply was interrupted): {', '.join(a for a, _ in found)}; {fix}, then make deploy ENV={target.env}",
-            found,
-        )
-
-
 def apply(target: Target) -> None:
     """Apply the saved plan, nothing else."""
     files = plan_files(target.env)
@@ -135,7 +85,7 @@ def apply(target: Target) -> None:
         )
     target.confirm("apply")
     if files["json"].is_file():
-        _refuse_orphans(target, json.loads(files["json"].read_text()))
+        orphans.refuse(target, json.loads(files["json"].read_text()))
     step(f"terraform apply of the saved plan (ENV={target.env})")
     workspace = target.workspace()
     result = workspace.run("apply", "-input=false", "-no-color", str(files["plan"]), show=_progress, check=False, echo=False)
@@ -175,44 +125,28 @@ def deploy(target: Target) -> None:
         try:
             apply(target)
             return
-        except Orphaned as orphaned:
+        except orphans.Orphaned as orphaned:
             if not target.adopts_orphans:
                 raise
-            adopt(target, orphaned.found)
+            orphans.adopt(target, orphaned.found)
             plan(target)
     apply(target)
 
 
-def stack(target: Target) -> dict[str, Any]:
-    """The deployed stack's outputs (names, ARNs), or a UserError if nothing is deployed."""
-    outputs = target.workspace().output("stack")
+def deployment(target: Target) -> Deployment:
+    """The deployed apps (names, ARNs, items), or a UserError if nothing is deployed."""
+    outputs = target.workspace().output("apps")
     if outputs is None:
+        single_app = target.workspace().output("stack")
+        if single_app is not None:
+            raise UserError(
+                f"ENV={target.env} was deployed by the single-app version of the kit; move it to the apps map "
+                f"(no resource is replaced) with: make migrate ENV={target.env}"
+            )
         raise UserError(
-            f"nothing is deployed for ENV={target.env} (no stack output in the state); run: make deploy ENV={target.env}"
+            f"nothing is deployed for ENV={target.env} (no apps output in the state); run: make deploy ENV={target.env}"
         )
-    return outputs
-
-
-def _adopt_before_destroy(target: Target) -> None:
-    """What an interrupted apply left outside the state: the sandbox adopts it (so destroy removes
-    it); on AWS the user is told, with the import commands."""
-    probe = review.PLAN_DIR / f"{target.env}-destroy-check.tfplan"
-    review.PLAN_DIR.mkdir(parents=True, exist_ok=True)
-    workspace = target.workspace()
-    try:
-        for _ in range(3):
-            if workspace.plan(probe):
-                return  # an unplannable configuration: destroy still works from the state
-            found = orphans(target, json.loads(workspace.show_json(probe)))
-            if not found:
-                return
-            if not target.adopts_orphans:
-                say(f"warning: not in the state, so not destroyed: {', '.join(a for a, _ in found)}")
-                say(f"  adopt them first to destroy them: {import_commands(target, found)}")
-                return
-            adopt(target, found)
-    finally:
-        probe.unlink(missing_ok=True)
+    return from_outputs(target.env, outputs)
 
 
 def destroy(target: Target) -> None:
@@ -221,11 +155,13 @@ def destroy(target: Target) -> None:
     target.confirm("destroy")
     workspace = target.workspace()
     workspace.init()
-    deployed = workspace.output("stack") or {}
-    _adopt_before_destroy(target)
+    outputs = workspace.output("apps")
+    deployed = from_outputs(target.env, outputs) if outputs else None
+    orphans.adopt_before_destroy(target)
     workspace.run("destroy", "-input=false", "-no-color", "-auto-approve", *workspace.plan_args, show=_progress, echo=False)
-    names = list(deployed.get("secure_parameter_names", {}).values())
-    if names:
-        values.delete_parameters(target, deployed["region"], names)
+    for app in deployed.apps.values() if deployed else []:
+        names = [item.name for item in app.of_kind("secure_parameter")]
+        if names:
+            values.delete_parameters(target, app.region, names)
     review.discard_outputs(target.env)
     say(f"destroyed ENV={target.env}")

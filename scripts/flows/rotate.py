@@ -1,4 +1,9 @@
-"""Rotate the app's secrets now (the command is `make rotate`, scripts/cli.py rotate).
+"""Rotate secrets now (the command is `make rotate`, scripts/cli.py rotate).
+
+What it rotates: NAME=/<env>/<app>/<scope>/<name> that secret alone; APP=<app> that app's
+opted-in secrets; neither, every opted-in secret of the environment, listed first. A secret
+is opted in by its rotation strategy (`generated`: the kit's rotation function of its app;
+`lambda`: your own function), declared with it in the environment's tfvars.
 
 AWS: RotateSecret for each secret. It only starts a rotation: Secrets Manager runs the
 rotation function's four steps asynchronously (and retries a failed one by itself); this
@@ -15,22 +20,66 @@ Prints version ids, never values.
 from __future__ import annotations
 
 from scripts.common import UserError, say, step
-from scripts.flows import deploy
+from scripts.deployment import App, Deployment, Item
 from scripts.rotation_status import WAIT_TIMEOUT
 from scripts.targets import Target
 
 
-def rotate(target: Target, *, wait: bool = True, timeout: float = WAIT_TIMEOUT) -> int:
-    """Rotate every secret of the deployed stack, one after the other; the number not (yet) rotated."""
-    stack = deploy.stack(target)
-    if not stack.get("rotation_function_name"):
-        raise UserError(
-            f"rotation is off for ENV={target.env}: set rotation = {{ enabled = true }} in the stack call, then make deploy"
-        )
-    step(f"rotating {len(stack['secret_names'])} secret(s) (ENV={target.env})")
+def _opt_in(target: Target) -> str:
+    return (
+        f'declare a rotation with it in {target.config_hint}: rotation = {{ strategy = "generated", days = 30 }} '
+        f'(or strategy = "lambda" with your function\'s lambda_arn), then make deploy ENV={target.env}'
+    )
+
+
+def selected(target: Target, deployment: Deployment, *, name: str | None, app: str | None) -> list[tuple[App, Item]]:
+    """The secrets to rotate: NAME alone, APP's opted-in secrets, or every opted-in secret."""
+    if name:
+        found = deployment.item(name)
+        if found is None or found[1].kind != "secret":
+            close = [n for n in deployment.closest(name) if (deployment.item(n) or (None, None))[1].kind == "secret"]
+            hint = f"closest secrets: {', '.join(close)}" if close else "make output lists the deployed names"
+            raise UserError(f"{name} is not a secret of ENV={target.env}; {hint}")
+        owner, item = found
+        if app and owner.name != app:
+            raise UserError(f"{name} belongs to app {owner.name}, not APP={app}; drop APP= or name one of its secrets")
+        if item.rotation == "none":
+            raise UserError(f"{name} is not opted in to rotation (strategy none); {_opt_in(target)}")
+        return [(owner, item)]
+    chosen = [(a, item) for a in deployment.selected(app) for item in a.secrets if item.rotation != "none"]
+    if not chosen:
+        where = f"app {app}" if app else f"ENV={target.env}"
+        raise UserError(f"no secret of {where} is opted in to rotation; {_opt_in(target)}")
+    return chosen
+
+
+def rotation_function(app: App, item: Item) -> str:
+    """The function that rotates `item`: the app's kit function (generated), or the one its ARN names (lambda)."""
+    if item.rotation == "generated":
+        if not app.rotation_function_name:
+            raise UserError(f"app {app.name} has no rotation function deployed; run make deploy first")
+        return app.rotation_function_name
+    return str(item.rotation_lambda_arn).rsplit(":", 1)[-1]
+
+
+def rotate(
+    target: Target,
+    deployment: Deployment,
+    *,
+    name: str | None = None,
+    app: str | None = None,
+    wait: bool = True,
+    timeout: float = WAIT_TIMEOUT,
+) -> int:
+    """Rotate the selected secrets, one after the other; the number not (yet) rotated."""
+    chosen = selected(target, deployment, name=name, app=app)
+    step(f"rotating {len(chosen)} secret(s) (ENV={target.env})")
+    if not name:
+        for owner, item in chosen:
+            say(f"  {item.name} ({item.rotation}, app {owner.name})")
     unfinished = 0
-    for secret_id in sorted(stack["secret_names"].values()):
-        outcome = target.rotate(stack, secret_id, wait=wait, timeout=timeout)
+    for owner, item in chosen:
+        outcome = target.rotate(owner, item.name, rotation_function(owner, item), wait=wait, timeout=timeout)
         say(outcome.message())
         unfinished += outcome.state != "rotated"
     return unfinished

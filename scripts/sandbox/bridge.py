@@ -86,11 +86,18 @@ REWRITES = (
     ),
     Rewrite(
         files="stack/main.tf",
-        pattern=r"^(\s*)enable_rotation(\s*)= var\.rotation\.enabled\n",
+        pattern=r"^(\s*)enable_rotation(\s*)= each\.value\.rotation\.strategy != \"none\"\n",
         replacement=r"\1enable_rotation\2= false # sandbox bridge: no rotation schedule (make rotate runs the steps)\n",
         why="moto's RotateSecret cannot run the rotation function (no Docker): the sandbox has no rotation resource; "
         "make rotate configures the rotation on moto and runs the four steps through the local runner "
         "(scripts/sandbox/rotate_secret.py)",
+    ),
+    Rewrite(
+        files="modules/secret/main.tf",
+        pattern=r"^  rotate_immediately +=.*\n((?:.*\n)*?)    schedule_expression +=.*\n    duration +=.*\n",
+        replacement=r"  # sandbox bridge: rotate_immediately, schedule_expression and duration removed\n\1",
+        why="provider 3.39's secret rotation has no rotate_immediately, schedule_expression or duration "
+        "(the sandbox configures no rotation resource anyway: the stack's rewrite above)",
     ),
     Rewrite(
         files="modules/parameters/main.tf",

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.common import ROOT, SANDBOX_DIR, UserError, run_main, say
-from scripts.package import FUNCTION_ZIP, LAYER_ZIP, lambda_hash
+from scripts.package import LAYER_ZIP, PACKAGES, lambda_hash
 from scripts.sandbox import isolation, server
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
@@ -61,6 +61,7 @@ class Invocation:
     init_ms: float = 0.0
     max_memory_mb: int = 0
     log_path: Path | None = None
+    log_tail: str = ""  # this invocation's lines of the log (START to REPORT)
 
 
 @dataclass
@@ -148,19 +149,24 @@ def deployed_function(client: Any, name: str) -> dict[str, Any]:
         raise
 
 
-def artifacts_for(client: Any, config: dict[str, Any], code: Path, layer_artifacts: list[Path]) -> tuple[Path, list[Path]]:
-    """The local code zip and layer zips, each checked against the deployed hash."""
-    if not code.is_file():
-        raise UserError(f"{code} is missing; build it with: make package")
-    if lambda_hash(code.read_bytes()) != config["CodeSha256"]:
-        raise UserError(f"the deployed code of {config['FunctionName']} is not {code}; redeploy with: make deploy")
-    by_hash = {lambda_hash(p.read_bytes()): p for p in layer_artifacts if p.is_file()}
+def artifacts_for(
+    client: Any, config: dict[str, Any], code_artifacts: list[Path], layer_artifacts: list[Path]
+) -> tuple[Path, list[Path]]:
+    """The local code zip and layer zips whose hashes are the deployed ones (picked among the candidates)."""
+    by_hash = {lambda_hash(p.read_bytes()): p for p in code_artifacts if p.is_file()}
+    code = by_hash.get(config["CodeSha256"])
+    if code is None:
+        raise UserError(
+            f"the deployed code of {config['FunctionName']} is none of the local packages "
+            f"({', '.join(sorted({p.name for p in code_artifacts})) or 'none built'}); redeploy with: make deploy"
+        )
+    layer_by_hash = {lambda_hash(p.read_bytes()): p for p in layer_artifacts if p.is_file()}
     layers = []
     for layer in config.get("Layers", []):
         # arn:aws:lambda:<region>:<account>:layer:<name>:<version> (moto lacks GetLayerVersionByArn)
         name, version = layer["Arn"].split(":")[-2:]
         content = client.get_layer_version(LayerName=name, VersionNumber=int(version))["Content"]
-        local = by_hash.get(content["CodeSha256"])
+        local = layer_by_hash.get(content["CodeSha256"])
         if local is None:
             raise UserError(f"layer {layer['Arn']} is attached but no local artifact has its hash; redeploy with: make deploy")
         layers.append(local)
@@ -219,27 +225,36 @@ def _read_message(pipe: Any, deadline: float) -> dict[str, Any] | None:
     return json.loads(line) if line else None
 
 
+def local_packages() -> list[Path]:
+    """Every zip make package built (each app's, the rotation function's): the candidates for a function's code."""
+    return sorted(PACKAGES.rglob("*.zip"))
+
+
 def invoke(
     function_name: str,
     event: Any,
     *,
     endpoint: str,
     region: str = "us-east-1",
-    code: Path = FUNCTION_ZIP,
+    code: list[Path] | None = None,
     layer_artifacts: list[Path] | None = None,
+    log_dir: Path = LOG_DIR,
 ) -> Invocation:
     """Run the deployed function once with `event`, in a network namespace of its own where the
-    machine allows it (scripts/sandbox/isolation.py), else on the host's loopback."""
+    machine allows it (scripts/sandbox/isolation.py), else on the host's loopback.
+
+    code: candidate zips (default: every local package); the one whose hash is deployed runs.
+    """
     layers = [LAYER_ZIP] if layer_artifacts is None else layer_artifacts
     request = {"function": function_name, "event": event, "endpoint": endpoint, "region": region}
-    request |= {"code": str(code), "layers": [str(p) for p in layers]}
+    request |= {"code": [str(p) for p in (local_packages() if code is None else code)], "layers": [str(p) for p in layers]}
+    request |= {"log_dir": str(log_dir)}
     if not isolation.available():
         return _invoke_here(**request, isolated=False)
     url = urllib.parse.urlsplit(endpoint)
     with tempfile.TemporaryDirectory(prefix="lambda-ns-") as tmp:
         request_file, result_file = Path(tmp) / "request.json", Path(tmp) / "result.json"
         request["socket"] = str(Path(tmp) / "sandbox.sock")
-        request["log_dir"] = str(LOG_DIR)
         request_file.write_text(json.dumps(request))
         with isolation.unix_to_tcp(Path(request["socket"]), url.hostname or "127.0.0.1", url.port or 80):
             inside = subprocess.run(
@@ -253,7 +268,7 @@ def invoke(
             if not server.healthy(url.port or 80):
                 raise UserError(f"the sandbox at {endpoint} stopped during the invocation; start it again: make deploy")
             lines = (inside.stderr or "no output").strip().splitlines()
-            raise UserError(f"the isolated invocation of {function_name} failed ({lines[-1]}); see {LOG_DIR}")
+            raise UserError(f"the isolated invocation of {function_name} failed ({lines[-1]}); see {log_dir}")
         answer = json.loads(result_file.read_text())
     if "user_error" in answer:
         raise UserError(answer["user_error"])
@@ -262,9 +277,7 @@ def invoke(
 
 def _inside(request_file: Path) -> int:
     """The namespace's side of invoke(): loopback up, the relay to the sandbox, the invocation, its result."""
-    global LOG_DIR  # the caller's (a test may point it elsewhere)
     request = json.loads(request_file.read_text())
-    LOG_DIR = Path(request.pop("log_dir"))
     result_file = request_file.with_name("result.json")
     isolation.loopback_up()
     listener = isolation.tcp_to_unix(urllib.parse.urlsplit(request["endpoint"]).port or 80, Path(request.pop("socket")))
@@ -280,148 +293,182 @@ def _inside(request_file: Path) -> int:
 
 
 def _invoke_here(
-    function: str, event: Any, endpoint: str, region: str, code: str, layers: list[str], isolated: bool
+    function: str, event: Any, endpoint: str, region: str, code: list[str], layers: list[str], log_dir: str, isolated: bool
 ) -> Invocation:
     """Run the deployed function once, in this process's network namespace."""
     client = server.client(endpoint, "lambda", region)
     config = deployed_function(client, function)
     port = int(config.get("Environment", {}).get("Variables", {}).get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", 2773))
+    code_zip, layer_zips = artifacts_for(client, config, [Path(p) for p in code], [Path(p) for p in layers])
     with contextlib.nullcontext() if isolated else isolation.port_lock(port):
-        return _run(client, config, event, endpoint, region, Path(code), [Path(p) for p in layers], isolated)
+        with ExecutionEnvironment(config, endpoint, region, Path(log_dir), isolated) as environment:
+            environment.unpack(code_zip, layer_zips)
+            environment.start_extensions()
+            if environment.init() and environment.extensions_ready():
+                environment.invoke(event)
+        return environment.result
 
 
-def _run(
-    client: Any,
-    config: dict[str, Any],
-    event: Any,
-    endpoint: str,
-    region: str,
-    code: Path,
-    layer_artifacts: list[Path],
-    isolated: bool,
-) -> Invocation:
-    """One invocation of the function described by `config` (the INIT, INVOKE and SHUTDOWN phases)."""
-    function_name = config["FunctionName"]
-    code, layers = artifacts_for(client, config, code, layer_artifacts)
-    LOG_DIR.mkdir(parents=True, exist_ok=True)
-    log_path = LOG_DIR / f"{function_name}.log"
-    request_id = str(uuid.uuid4())
-    result = Invocation(request_id=request_id, log_path=log_path)
+class ExecutionEnvironment:
+    """One Lambda execution environment, phase by phase: unpack, start the extensions, INIT, INVOKE, SHUTDOWN.
 
-    with tempfile.TemporaryDirectory(prefix="lambda-") as tmp, log_path.open("a") as log:
-        task, opt = Path(tmp) / "task", Path(tmp) / "opt"
-        task.mkdir()
-        opt.mkdir()
-        _unzip(code, task)
-        for layer in layers:
-            _unzip(layer, opt)
-        api = ExtensionsApi(function_name, config["Handler"])
+    A phase that fails records the error in `result` and returns False; leaving the `with`
+    block shuts everything down (SHUTDOWN to the extensions) and writes Lambda's END and
+    REPORT lines. `result.log_tail` holds this invocation's log lines.
+    """
+
+    def __init__(self, config: dict[str, Any], endpoint: str, region: str, log_dir: Path, isolated: bool) -> None:
+        self.config, self.endpoint, self.region, self.isolated = config, endpoint, region, isolated
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = log_dir / f"{config['FunctionName']}.log"
+        self.result = Invocation(request_id=str(uuid.uuid4()), log_path=self.log_path)
+        self._stack = contextlib.ExitStack()
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.runtime: subprocess.Popen[str] | None = None
+        self.control: Any = None
+        self.started = 0.0
+
+    def __enter__(self) -> ExecutionEnvironment:
+        self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+        self.log = self._stack.enter_context(self.log_path.open("a"))
+        tmp = Path(self._stack.enter_context(tempfile.TemporaryDirectory(prefix="lambda-")))
+        self.task, self.opt = tmp / "task", tmp / "opt"
+        self.task.mkdir()
+        self.opt.mkdir()
+        self.api = ExtensionsApi(self.config["FunctionName"], self.config["Handler"])
         # Every AWS SDK call, the extension emulation's and the function's own, goes to the sandbox.
-        env = {**lambda_environment(config, region, task, api.address), "AWS_ENDPOINT_URL": endpoint}
-        extensions_dir = opt / "extensions"
+        self.env = {
+            **lambda_environment(self.config, self.region, self.task, self.api.address),
+            "AWS_ENDPOINT_URL": self.endpoint,
+        }
+        network = "its own network namespace" if self.isolated else "the host's loopback (no user namespaces here)"
+        self.log.write(f"START RequestId: {self.result.request_id} Version: $LATEST (sandbox: {network})\n")
+        self.log.flush()
+        return self
+
+    def unpack(self, code: Path, layers: list[Path]) -> None:
+        """The code into the task directory, the layers into /opt, as Lambda lays them out."""
+        _unzip(code, self.task)
+        for layer in layers:
+            _unzip(layer, self.opt)
+
+    def start_extensions(self) -> None:
+        """Every executable in /opt/extensions, started with the function's environment."""
+        extensions_dir = self.opt / "extensions"
         executables = (
             sorted(p for p in extensions_dir.glob("*") if p.is_file() and p.stat().st_mode & stat.S_IXUSR)
             if extensions_dir.is_dir()
             else []
         )
-        network = "its own network namespace" if isolated else "the host's loopback (no user namespaces here)"
-        log.write(f"START RequestId: {request_id} Version: $LATEST (sandbox: {network})\n")
-        log.flush()
-        processes = [
-            subprocess.Popen([str(p)], env=env, cwd=opt, stdout=log, stderr=log, stdin=subprocess.DEVNULL) for p in executables
+        self.processes = [
+            subprocess.Popen([str(p)], env=self.env, cwd=self.opt, stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
+            for p in executables
         ]
+
+    def init(self) -> bool:
+        """Start the runtime and import the handler (INIT); False with the error recorded if it fails."""
         control_r, control_w = os.pipe()
-        runtime_paths = [str(task), str(opt / "python")]
-        runtime = subprocess.Popen(
+        runtime_paths = [str(self.task), str(self.opt / "python")]
+        self.runtime = subprocess.Popen(
             [sys.executable, "-I", str(BOOTSTRAP), str(control_w), *runtime_paths],
-            env=env,
-            cwd=task,
+            env=self.env,
+            cwd=self.task,
             stdin=subprocess.PIPE,
-            stdout=log,
-            stderr=log,
+            stdout=self.log,
+            stderr=self.log,
             pass_fds=(control_w,),
             text=True,
         )
         os.close(control_w)
-        control = os.fdopen(control_r)
-        try:
-            started = time.monotonic()
-            init = _read_message(control, started + EXTENSION_INIT_TIMEOUT)
-            if init is None or "init_error" in init:
-                result.error = (init or {}).get("init_error") or {
-                    "errorType": "Runtime.InitError",
-                    "errorMessage": "the runtime did not finish INIT",
-                }
-                return result
-            result.init_ms = init["init_ms"]
-            while not api.all_waiting(len(processes)):
-                dead = [p for p in processes if p.poll() is not None]
-                if dead or time.monotonic() - started > EXTENSION_INIT_TIMEOUT:
-                    result.error = {
-                        "errorType": "Extension.InitError",
-                        "errorMessage": f"an extension did not register and wait for events; see {log_path}",
-                    }
-                    return result
-                time.sleep(0.01)
-            deadline_ms = int(time.time() * 1000) + int(config["Timeout"]) * 1000
-            invoked_at = time.monotonic()
-            api.send(
-                {
-                    "eventType": "INVOKE",
-                    "deadlineMs": deadline_ms,
-                    "requestId": request_id,
-                    "invokedFunctionArn": config["FunctionArn"],
-                }
-            )
-            runtime.stdin.write(
-                json.dumps(
-                    {"event": event, "request_id": request_id, "deadline_ms": deadline_ms, "function_arn": config["FunctionArn"]}
-                )
-                + "\n"
-            )
-            runtime.stdin.flush()
-            message = _read_message(control, invoked_at + int(config["Timeout"]))
-            result.duration_ms = round((time.monotonic() - invoked_at) * 1000, 1)
-            if message is None:
-                runtime.kill()
-                result.error = {
-                    "errorType": "Sandbox.Timeout",
-                    "errorMessage": f"Task timed out after {int(config['Timeout']):.2f} seconds",
-                }
-            else:
-                result.max_memory_mb = message["max_memory_mb"]
-                if "error" in message:
-                    result.error = message["error"]
-                else:
-                    result.payload = message["result"]
-        finally:
-            if runtime.stdin:
-                runtime.stdin.close()
-            try:
-                runtime.wait(timeout=SHUTDOWN_GRACE)
-            except subprocess.TimeoutExpired:
-                runtime.kill()
-                runtime.wait()
-            api.send({"eventType": "SHUTDOWN", "shutdownReason": "spindown", "deadlineMs": int(time.time() * 1000) + 2000})
-            for process in processes:
-                try:
-                    process.wait(timeout=SHUTDOWN_GRACE)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            api.close()
-            control.close()
-        if result.error is None and result.max_memory_mb > int(config["MemorySize"]):
-            result.error = {
-                "errorType": "Runtime.OutOfMemory",
-                "errorMessage": f"used {result.max_memory_mb} MB of {config['MemorySize']} MB",
+        self.control = os.fdopen(control_r)
+        self.started = time.monotonic()
+        init = _read_message(self.control, self.started + EXTENSION_INIT_TIMEOUT)
+        if init is None or "init_error" in init:
+            self.result.error = (init or {}).get("init_error") or {
+                "errorType": "Runtime.InitError",
+                "errorMessage": "the runtime did not finish INIT",
             }
-        log.write(f"END RequestId: {request_id}\n")
-        log.write(
-            f"REPORT RequestId: {request_id}\tDuration: {result.duration_ms} ms\tMemory Size: {config['MemorySize']} MB\t"
-            f"Max Memory Used: {result.max_memory_mb} MB\tInit Duration: {result.init_ms} ms\n"
-        )
-    return result
+            return False
+        self.result.init_ms = init["init_ms"]
+        return True
+
+    def extensions_ready(self) -> bool:
+        """Every extension registered and waits for its next event (Lambda's INIT ends there)."""
+        while not self.api.all_waiting(len(self.processes)):
+            dead = [p for p in self.processes if p.poll() is not None]
+            if dead or time.monotonic() - self.started > EXTENSION_INIT_TIMEOUT:
+                self.result.error = {
+                    "errorType": "Extension.InitError",
+                    "errorMessage": f"an extension did not register and wait for events; see {self.log_path}",
+                }
+                return False
+            time.sleep(0.01)
+        return True
+
+    def invoke(self, event: Any) -> None:
+        """INVOKE to the extensions, the event to the handler; the timeout enforced."""
+        timeout = int(self.config["Timeout"])
+        deadline_ms = int(time.time() * 1000) + timeout * 1000
+        invoked_at = time.monotonic()
+        arn, request_id = self.config["FunctionArn"], self.result.request_id
+        self.api.send({"eventType": "INVOKE", "deadlineMs": deadline_ms, "requestId": request_id, "invokedFunctionArn": arn})
+        assert self.runtime is not None and self.runtime.stdin is not None
+        message = {"event": event, "request_id": request_id, "deadline_ms": deadline_ms, "function_arn": arn}
+        self.runtime.stdin.write(json.dumps(message) + "\n")
+        self.runtime.stdin.flush()
+        answer = _read_message(self.control, invoked_at + timeout)
+        self.result.duration_ms = round((time.monotonic() - invoked_at) * 1000, 1)
+        if answer is None:
+            self.runtime.kill()
+            self.result.error = {"errorType": "Sandbox.Timeout", "errorMessage": f"Task timed out after {timeout:.2f} seconds"}
+            return
+        self.result.max_memory_mb = answer["max_memory_mb"]
+        if "error" in answer:
+            self.result.error = answer["error"]
+        else:
+            self.result.payload = answer["result"]
+
+    def _shutdown(self) -> None:
+        """The runtime ends, SHUTDOWN goes to the extensions, and nothing outlives the environment."""
+        if self.runtime is not None:
+            if self.runtime.stdin:
+                self.runtime.stdin.close()
+            try:
+                self.runtime.wait(timeout=SHUTDOWN_GRACE)
+            except subprocess.TimeoutExpired:
+                self.runtime.kill()
+                self.runtime.wait()
+        self.api.send({"eventType": "SHUTDOWN", "shutdownReason": "spindown", "deadlineMs": int(time.time() * 1000) + 2000})
+        for process in self.processes:
+            try:
+                process.wait(timeout=SHUTDOWN_GRACE)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.api.close()
+        if self.control is not None:
+            self.control.close()
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._shutdown()
+            result, memory = self.result, int(self.config["MemorySize"])
+            if result.error is None and result.max_memory_mb > memory:
+                result.error = {
+                    "errorType": "Runtime.OutOfMemory",
+                    "errorMessage": f"used {result.max_memory_mb} MB of {memory} MB",
+                }
+            self.log.write(f"END RequestId: {result.request_id}\n")
+            self.log.write(
+                f"REPORT RequestId: {result.request_id}\tDuration: {result.duration_ms} ms\tMemory Size: {memory} MB\t"
+                f"Max Memory Used: {result.max_memory_mb} MB\tInit Duration: {result.init_ms} ms\n"
+            )
+            self.log.flush()
+            with self.log_path.open(errors="replace") as log:
+                log.seek(self._log_start)
+                result.log_tail = log.read()
+        finally:
+            self._stack.close()
 
 
 def main() -> int:

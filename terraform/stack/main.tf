@@ -1,9 +1,10 @@
 # One app in one environment: its secrets, its parameters, the policy that lets its
-# function read them and nothing else, and the function.
+# function read them and nothing else, the function, and (opt-in) rotation per secret.
+# A root runs it once per app (for_each over the environment's `apps`).
 #
 # Every name is written once, as a key "<scope>/<name>", and derived here as
-# /<env>/<app>/<scope>/<name>: the resources, the policy paths and the function's
-# environment all come from the same locals.
+# /<env>/<app>/<scope>/<name>: the resources, the policy paths, the app's manifest and the
+# function's environment all come from the same locals.
 
 locals {
   prefix = "/${var.env}/${var.app}"
@@ -15,26 +16,100 @@ locals {
   secret_scopes          = distinct([for key in keys(var.secrets) : split("/", key)[0]])
   parameter_scopes       = distinct([for key in keys(local.all_parameter_names) : split("/", key)[0]])
   function_name          = "${var.env}-${var.app}"
+  kms_key_arn            = var.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn
+
+  # Rotation, per secret: "generated" secrets share the kit's rotation function (one per app),
+  # "lambda" secrets name their own.
+  generated              = { for key, s in var.secrets : key => s if s.rotation.strategy == "generated" }
   rotation_function_name = "${local.function_name}-rotate"
   # Built from its parts, not read from the function: the function's own role policy names it
-  # (the function depends on that policy), and the rotation below is given the same string.
+  # (the function depends on that policy), and each rotation is given the same string.
   rotation_function_arn = "arn:${data.aws_partition.current.partition}:lambda:${var.region}:${module.access_policy.account_id}:function:${local.rotation_function_name}"
+  rotation_lambda_arns = {
+    for key, s in var.secrets : key => (s.rotation.strategy == "generated" ? local.rotation_function_arn : s.rotation.lambda_arn)
+    if s.rotation.strategy != "none"
+  }
+
+  # The app's manifest: what it declares, by short name, for the function's client (relative
+  # names, the list in errors, rotation-aware freshness) and the rotation function (what to
+  # generate). Names only, never values; an SSM String parameter whose size does not grow the
+  # function's environment (Lambda's 4 KB limit).
+  manifest_name = "${local.prefix}/manifest"
+  manifest = jsonencode({
+    version           = 1
+    env               = var.env
+    app               = var.app
+    prefix            = local.prefix
+    secrets           = sort(keys(var.secrets))
+    secure_parameters = sort(keys(var.secure_parameters))
+    parameters        = sort(keys(var.parameters))
+    formats           = { for key, s in var.secrets : key => s.format if s.format != "string" }
+    # Rotated secrets only: the schedule, and what the kit's function generates ("generated").
+    rotation = { for key, s in var.secrets : key => {
+      strategy            = s.rotation.strategy
+      days                = s.rotation.days
+      schedule_expression = s.rotation.schedule_expression
+      fields              = s.rotation.fields
+      length              = s.rotation.length
+      exclude_characters  = s.rotation.exclude_characters
+      exclude_numbers     = s.rotation.exclude_numbers
+      exclude_punctuation = s.rotation.exclude_punctuation
+      exclude_uppercase   = s.rotation.exclude_uppercase
+      exclude_lowercase   = s.rotation.exclude_lowercase
+      include_space       = s.rotation.include_space
+      require_each_type   = s.rotation.require_each_type
+    } if s.rotation.strategy != "none" }
+  })
+  manifest_tier = length(local.manifest) > 4096 ? "Advanced" : "Standard" # Advanced: $0.05 per parameter-month
+
+  # What every function of the app is told (names, never values): a fixed size whatever the item count.
+  client_environment = {
+    SECRETS_CLIENT_PREFIX   = local.prefix
+    SECRETS_CLIENT_MANIFEST = local.manifest_name
+  }
 
   tags = merge(var.tags, { App = var.app, Environment = var.env })
+}
+
+data "aws_partition" "current" {}
+
+# Opt-in: a customer-managed key of the app (create_kms_key). Its policy is KMS's default key
+# policy, written out: the account's IAM policies decide, so the function's read policy grants
+# kms:Decrypt through Secrets Manager and SSM only.
+resource "aws_kms_key" "this" {
+  count = var.create_kms_key ? 1 : 0
+
+  description         = "${var.env}/${var.app}: the app's secrets and SecureStrings"
+  enable_key_rotation = true
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Id      = "key-default-1"
+    Statement = [{
+      Sid       = "Enable IAM User Permissions"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${module.access_policy.account_id}:root" }
+      Action    = "kms:*"
+      Resource  = "*"
+    }]
+  })
+  tags = local.tags
 }
 
 module "secret" {
   source   = "../modules/secret"
   for_each = var.secrets
 
-  name                    = local.secret_names[each.key]
-  description             = each.value.description
-  recovery_window_in_days = var.recovery_window_in_days
-  kms_key_id              = var.kms_key_arn
-  enable_rotation         = var.rotation.enabled
-  rotation_lambda_arn     = var.rotation.enabled ? local.rotation_function_arn : null
-  rotation_days           = var.rotation.days
-  tags                    = local.tags
+  name                         = local.secret_names[each.key]
+  description                  = each.value.description
+  recovery_window_in_days      = var.recovery_window_in_days
+  kms_key_id                   = local.kms_key_arn
+  enable_rotation              = each.value.rotation.strategy != "none"
+  rotation_lambda_arn          = lookup(local.rotation_lambda_arns, each.key, null)
+  rotation_days                = coalesce(each.value.rotation.days, 30)
+  rotation_schedule_expression = each.value.rotation.schedule_expression
+  rotation_duration            = each.value.rotation.duration
+  rotate_immediately           = each.value.rotation.rotate_immediately
+  tags                         = local.tags
 
   # The rotation resource (rotate_immediately) makes Secrets Manager invoke the function at
   # once: only after the invoke permission and the function's role policy exist (else "Secrets
@@ -42,23 +117,23 @@ module "secret" {
   depends_on = [aws_lambda_permission.rotation, module.rotation_function]
 }
 
-data "aws_partition" "current" {}
-
-# Opt-in rotation: a second function from the same package (handler rotation.handler),
-# allowed to write new versions of the app's secrets and nothing else.
+# The kit's rotation function (lambda_src/rotation.py, its own package), one per app with a
+# "generated" secret: it may write new versions of the app's secrets whose rotation function
+# it is, and nothing else.
 module "rotation_function" {
   source = "../modules/function"
-  count  = var.rotation.enabled ? 1 : 0
+  count  = length(local.generated) > 0 ? 1 : 0
 
   name                = local.rotation_function_name
   region              = var.region
   handler             = "rotation.handler"
-  package_path        = var.package_path
+  package_path        = var.rotation_package_path
   runtime             = var.runtime
   architecture        = var.architecture
   timeout             = 30
   extension_layer_arn = var.extension_layer_arn
   log_retention_days  = var.log_retention_days
+  environment         = local.client_environment
   tags                = local.tags
   policy_json = jsonencode({
     Version = "2012-10-17"
@@ -77,20 +152,27 @@ module "rotation_function" {
         Action   = ["secretsmanager:GetRandomPassword"]
         Resource = "*" # GetRandomPassword has no resource to scope to
       },
-      ], var.kms_key_arn == null ? [] : [
+      {
+        Sid      = "ReadTheManifest" # what to generate for each secret
+        Effect   = "Allow"
+        Action   = ["ssm:GetParameter"]
+        Resource = module.access_policy.named_parameter_arns
+      },
+      ], local.kms_key_arn == null ? [] : [
       {
         Sid       = "UseTheSecretsKeyThroughSecretsManager"
         Effect    = "Allow"
         Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
-        Resource  = [var.kms_key_arn]
+        Resource  = [local.kms_key_arn]
         Condition = { StringEquals = { "kms:ViaService" = "secretsmanager.${var.region}.amazonaws.com" } }
       },
     ])
   })
+
 }
 
 resource "aws_lambda_permission" "rotation" {
-  count = var.rotation.enabled ? 1 : 0
+  count = length(local.generated) > 0 ? 1 : 0
 
   statement_id   = "AllowSecretsManagerToRotate"
   action         = "lambda:InvokeFunction"
@@ -102,13 +184,24 @@ resource "aws_lambda_permission" "rotation" {
 module "parameters" {
   source = "../modules/parameters"
 
-  parameters = {
-    for key, p in var.parameters : local.parameter_names[key] => {
-      type        = p.type
-      value       = p.value
-      description = p.description
-    }
-  }
+  parameters = merge(
+    {
+      for key, p in var.parameters : local.parameter_names[key] => {
+        type        = p.type
+        value       = p.value
+        description = p.description
+        tier        = p.tier
+      }
+    },
+    {
+      (local.manifest_name) = {
+        type        = "String"
+        value       = local.manifest
+        description = "What ${var.app} declares (names only), for its client and rotation function; written by Terraform"
+        tier        = local.manifest_tier
+      }
+    },
+  )
   tags = local.tags
 }
 
@@ -118,29 +211,29 @@ module "access_policy" {
   region          = var.region
   parameter_paths = [for scope in local.parameter_scopes : "${local.prefix}/${scope}"]
   secret_paths    = [for scope in local.secret_scopes : "${local.prefix}/${scope}"]
-  kms_key_arns    = var.kms_key_arn == null ? [] : [var.kms_key_arn]
+  parameter_names = [local.manifest_name]
+  kms_key_arns    = local.kms_key_arn == null ? [] : [local.kms_key_arn]
 }
 
 module "function" {
   source = "../modules/function"
 
-  name                = local.function_name
-  region              = var.region
-  package_path        = var.package_path
-  runtime             = var.runtime
-  architecture        = var.architecture
-  memory_size         = var.memory_size
-  timeout             = var.timeout
-  policy_json         = module.access_policy.policy_json
-  extension_layer_arn = var.extension_layer_arn
-  extension           = var.extension
-  log_retention_days  = var.log_retention_days
-  tags                = local.tags
+  name                           = local.function_name
+  region                         = var.region
+  handler                        = var.handler
+  package_path                   = var.package_path
+  runtime                        = var.runtime
+  architecture                   = var.architecture
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  policy_json                    = module.access_policy.policy_json
+  extension_layer_arn            = var.extension_layer_arn
+  extension                      = var.extension
+  log_retention_days             = var.log_retention_days
+  tracing_mode                   = var.tracing_mode
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+  tags                           = local.tags
 
-  environment = {
-    APP_SECRET_IDS      = join(",", sort(values(local.secret_names)))
-    APP_PARAMETER_NAMES = join(",", sort(values(local.all_parameter_names)))
-    # The layer is always attached: read through it, never fall back to the SDK silently.
-    SECRETS_CLIENT_BACKEND = "extension"
-  }
+  # The layer is always attached: read through it (SECRETS_CLIENT_BACKEND may say sdk on purpose).
+  environment = merge({ SECRETS_CLIENT_BACKEND = "extension" }, var.environment, local.client_environment)
 }

@@ -1,4 +1,4 @@
-output "stack" {
-  description = "Everything the stack exports (names, ARNs, policy); read by the smoke test."
+output "apps" {
+  description = "Everything each app's stack exports (names, ARNs, policy), keyed by app; read by the make targets (scripts/deployment.py)."
   value       = module.stack
 }

@@ -1,6 +1,7 @@
-# Typed inputs of the real-AWS root. The stack validates the naming rules
-# (/<env>/<app>/<scope>/<name>) and the function module the extension's settings; the
-# types here make a wrong shape in a .tfvars file fail at once, with its line.
+# Typed inputs of the real-AWS root, the same shape as the sandbox root's (a unit test holds
+# them equal). Terraform drops object attributes it does not know, silently: every make target
+# first refuses an undeclared key in the tfvars file, naming the closest valid one
+# (scripts/config.py). The stack validates names and settings, each message naming the app.
 
 variable "region" {
   type        = string
@@ -12,51 +13,106 @@ variable "env" {
   description = "Environment segment of the names: the .tfvars file's name, set by make (never in the file)."
 }
 
-variable "app" {
-  type        = string
-  description = "App segment of the names."
-}
-
-variable "architecture" {
-  type        = string
-  description = "arm64 or x86_64."
-  default     = "arm64"
-}
-
-variable "extension" {
+variable "defaults" {
   type = object({
-    cache_enabled                      = optional(bool)
-    cache_size                         = optional(number)
-    http_port                          = optional(number)
-    max_connections                    = optional(number)
-    log_level                          = optional(string)
-    secrets_manager_ttl                = optional(number)
-    ssm_parameter_store_ttl            = optional(number)
-    secrets_manager_timeout_millis     = optional(number)
-    ssm_parameter_store_timeout_millis = optional(number)
+    runtime                 = optional(string, "python3.12")
+    architecture            = optional(string, "arm64")
+    memory_size             = optional(number, 256)
+    timeout                 = optional(number, 10)
+    log_retention_days      = optional(number, 30)
+    recovery_window_in_days = optional(number, 30)
+    tracing_mode            = optional(string)
+    environment             = optional(map(string), {})
+    tags                    = optional(map(string), {})
+    extension = optional(object({
+      cache_enabled                      = optional(bool)
+      cache_size                         = optional(number)
+      http_port                          = optional(number)
+      max_connections                    = optional(number)
+      log_level                          = optional(string)
+      secrets_manager_ttl                = optional(number)
+      ssm_parameter_store_ttl            = optional(number)
+      secrets_manager_timeout_millis     = optional(number)
+      ssm_parameter_store_timeout_millis = optional(number)
+    }), {})
   })
-  description = "Settings of the Parameters and Secrets extension (omitted: AWS's defaults; see the function module)."
+  description = "Environment-wide defaults: every app takes these unless it sets its own (environment, tags and extension are merged, the app's keys winning)."
   default     = {}
 }
 
-variable "secrets" {
-  type        = map(object({ description = optional(string, "") }))
-  description = "Secrets Manager secrets keyed by \"<scope>/<name>\" (see the stack's secrets input)."
-  default     = {}
-}
-
-variable "parameters" {
+variable "apps" {
   type = map(object({
-    type        = optional(string, "String")
-    value       = string
-    description = optional(string, "")
+    source                         = optional(string)
+    handler                        = optional(string, "handler.handler")
+    runtime                        = optional(string)
+    architecture                   = optional(string)
+    memory_size                    = optional(number)
+    timeout                        = optional(number)
+    log_retention_days             = optional(number)
+    tracing_mode                   = optional(string)
+    reserved_concurrent_executions = optional(number, -1)
+    environment                    = optional(map(string), {})
+    tags                           = optional(map(string), {})
+    extension = optional(object({
+      cache_enabled                      = optional(bool)
+      cache_size                         = optional(number)
+      http_port                          = optional(number)
+      max_connections                    = optional(number)
+      log_level                          = optional(string)
+      secrets_manager_ttl                = optional(number)
+      ssm_parameter_store_ttl            = optional(number)
+      secrets_manager_timeout_millis     = optional(number)
+      ssm_parameter_store_timeout_millis = optional(number)
+    }), {})
+    extension_layer_arn = optional(string)
+    kms_key_arn         = optional(string)
+    create_kms_key      = optional(bool, false)
+    secrets = optional(map(object({
+      description = optional(string, "")
+      format      = optional(string, "string")
+      rotation = optional(object({
+        strategy            = optional(string, "none")
+        days                = optional(number)
+        schedule_expression = optional(string)
+        duration            = optional(string)
+        rotate_immediately  = optional(bool, true)
+        lambda_arn          = optional(string)
+        fields              = optional(list(string))
+        length              = optional(number, 32)
+        exclude_characters  = optional(string, "")
+        exclude_numbers     = optional(bool, false)
+        exclude_punctuation = optional(bool, false)
+        exclude_uppercase   = optional(bool, false)
+        exclude_lowercase   = optional(bool, false)
+        include_space       = optional(bool, false)
+        require_each_type   = optional(bool, true)
+      }), {})
+    })), {})
+    secure_parameters = optional(map(object({
+      description = optional(string, "")
+      tier        = optional(string, "Standard")
+    })), {})
+    parameters = optional(map(object({
+      type        = optional(string, "String")
+      value       = string
+      description = optional(string, "")
+      tier        = optional(string, "Standard")
+    })), {})
   }))
-  description = "Configuration parameters keyed by \"<scope>/<name>\" (see the stack's parameters input)."
-  default     = {}
-}
+  description = <<-EOT
+    The environment's apps, keyed by app name (the second segment of its names): each one's
+    code (source folder, default apps/<name>; handler), function settings, plain environment,
+    secrets, SecureStrings and configuration parameters (see terraform/stack/variables.tf for
+    each item's settings and docs/apps.md). Each runs the stack once.
+  EOT
 
-variable "secure_parameters" {
-  type        = map(object({ description = optional(string, "") }))
-  description = "SecureString parameters keyed by \"<scope>/<name>\" (see the stack's secure_parameters input)."
-  default     = {}
+  validation {
+    condition     = length(var.apps) > 0
+    error_message = "Declare at least one app in apps = { <name> = { ... } } (see docs/apps.md)."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(var.apps) : can(regex("^[a-z][a-z0-9-]{0,31}$", name))])
+    error_message = "Each app's name must be 1-32 lowercase letters, digits or hyphens, starting with a letter; found: ${join(", ", [for name in keys(var.apps) : name if !can(regex("^[a-z][a-z0-9-]{0,31}$", name))])}."
+  }
 }

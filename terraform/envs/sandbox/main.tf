@@ -1,4 +1,4 @@
-# The sandbox root: the same stack as on AWS, against the local moto server.
+# The sandbox root: the same stack as on AWS, once per app, against the local moto server.
 #
 # Only `make` runs this root, and never from here: scripts/sandbox/bridge.py first copies
 # it, with the modules and the stack, to build/sandbox-tf/ and rewrites what the offline
@@ -31,45 +31,54 @@ locals {
   env = "sandbox" # the first segment of every name here; not an input, so it cannot be another environment's
 }
 
-# Opt-in: a customer-managed key for the app's secrets and SecureStrings. Its policy is
-# KMS's default (the account's IAM policies decide), so the function's own read policy
-# must grant kms:Decrypt through Secrets Manager and SSM, which the emulation checks.
-resource "aws_kms_key" "app" {
-  #checkov:skip=CKV2_AWS_64:sandbox-only key; KMS's default key policy delegates to the account's IAM policies on purpose
-  count               = var.customer_managed_key ? 1 : 0
-  description         = "sandbox: the demo app's secrets and SecureStrings"
-  enable_key_rotation = true
-}
-
 module "stack" {
-  source = "../../stack"
+  source   = "../../stack"
+  for_each = var.apps
 
-  env                     = local.env
-  app                     = var.app
-  region                  = var.region
-  secrets                 = var.secrets
-  parameters              = var.parameters
-  secure_parameters       = var.secure_parameters
-  package_path            = "${path.root}/../../../function.zip"
-  extension_layer_arn     = aws_lambda_layer_version.extension_emulator.arn
-  recovery_window_in_days = 0 # the sandbox deletes at once
-  log_retention_days      = 1
-  rotation                = { enabled = true, days = 30 } # make rotate runs it
-  kms_key_arn             = one(aws_kms_key.app[*].arn)
+  env                   = local.env
+  app                   = each.key
+  region                = var.region
+  secrets               = each.value.secrets
+  parameters            = each.value.parameters
+  secure_parameters     = each.value.secure_parameters
+  kms_key_arn           = each.value.kms_key_arn
+  create_kms_key        = each.value.create_kms_key
+  package_path          = "${path.root}/../../../packages/${local.env}/${each.key}.zip"
+  rotation_package_path = "${path.root}/../../../packages/rotation.zip"
+  handler               = each.value.handler
+  # The app's own setting, else the environment's default.
+  runtime                        = each.value.runtime != null ? each.value.runtime : var.defaults.runtime
+  architecture                   = each.value.architecture != null ? each.value.architecture : var.defaults.architecture
+  memory_size                    = each.value.memory_size != null ? each.value.memory_size : var.defaults.memory_size
+  timeout                        = each.value.timeout != null ? each.value.timeout : var.defaults.timeout
+  log_retention_days             = each.value.log_retention_days != null ? each.value.log_retention_days : var.defaults.log_retention_days
+  tracing_mode                   = each.value.tracing_mode != null ? each.value.tracing_mode : var.defaults.tracing_mode
+  reserved_concurrent_executions = each.value.reserved_concurrent_executions
+  recovery_window_in_days        = var.defaults.recovery_window_in_days
+  environment                    = merge(var.defaults.environment, each.value.environment)
+  tags                           = merge(var.defaults.tags, each.value.tags)
+  extension = merge(
+    { for k, v in var.defaults.extension : k => v if v != null },
+    { for k, v in each.value.extension : k => v if v != null },
+  )
+  extension_layer_arn = aws_lambda_layer_version.extension_emulator.arn
 }
 
-# Another app's secret and parameter in the same account: the smoke test's deny probe
-# asks the function to read them, and the function must be refused.
-resource "aws_secretsmanager_secret" "neighbour" {
-  #checkov:skip=CKV_AWS_149:sandbox-only stand-in for another app's secret
-  #checkov:skip=CKV2_AWS_57:sandbox-only stand-in for another app's secret
-  name                    = "/${local.env}/neighbour/secrets/api_key"
-  recovery_window_in_days = 0
+# Before the apps map, the sandbox held one app and stand-ins for "another app" that the smoke
+# test probed. The apps now probe each other; the stand-ins are forgotten, not destroyed (they
+# vanish with the sandbox). `make migrate` moves an existing single-app state into the map.
+removed {
+  from = aws_secretsmanager_secret.neighbour
+
+  lifecycle {
+    destroy = false
+  }
 }
 
-resource "aws_ssm_parameter" "neighbour" {
-  #checkov:skip=CKV2_AWS_34:sandbox-only stand-in for another app's configuration
-  name  = "/${local.env}/neighbour/config/api_base_url"
-  type  = "String"
-  value = "https://neighbour.example.com"
+removed {
+  from = aws_ssm_parameter.neighbour
+
+  lifecycle {
+    destroy = false
+  }
 }

@@ -1,14 +1,40 @@
-# The demo app. Each name below becomes /sandbox/demo/<scope>/<name>.
-app = "demo"
+# The sandbox's apps. Each name below becomes /sandbox/<app>/<scope>/<name>; each app's code
+# is its source folder (default apps/<app>). Adding an app: one entry here and its folder
+# (docs/apps.md). The same shape as terraform/envs/aws/<env>.tfvars.
 
-secrets = {
-  "secrets/api_key" = { description = "Demo API key (value set out-of-band)" }
-}
+apps = {
+  demo = {
+    source = "lambda_src" # the kit's demo handler
+    secrets = {
+      "secrets/api_key" = {
+        description = "Demo API key (a random value rotated by the kit)"
+        rotation    = { strategy = "generated", days = 30, length = 40, exclude_punctuation = true }
+      }
+      "secrets/db" = {
+        description = "Demo database credentials: JSON, rotation replaces only the password"
+        format      = "json"
+        rotation    = { strategy = "generated", days = 30, fields = ["password"] }
+      }
+    }
+    secure_parameters = {
+      "secrets/db_password" = { description = "Demo SecureString (created with its value out-of-band)" }
+    }
+    parameters = {
+      "config/api_base_url" = { value = "https://api.example.com/v1", description = "Demo configuration" }
+    }
+  }
 
-secure_parameters = {
-  "secrets/db_password" = { description = "Demo SecureString (created with its value out-of-band)" }
-}
-
-parameters = {
-  "config/api_base_url" = { type = "String", value = "https://api.example.com/v1", description = "Demo configuration" }
+  orders = {
+    memory_size = 512
+    environment = { LOG_LEVEL = "INFO" }
+    secrets = {
+      "secrets/payment_token" = { description = "Payment provider token (value set out-of-band)" }
+    }
+    secure_parameters = {
+      "secrets/signing_key" = { description = "Webhook signing key" }
+    }
+    parameters = {
+      "config/queue_url" = { value = "https://sqs.us-east-1.amazonaws.com/123456789012/orders" }
+    }
+  }
 }

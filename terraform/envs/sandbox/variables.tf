@@ -1,3 +1,6 @@
+# Typed inputs of the sandbox root: the same shape as the real-AWS root's (a unit test holds
+# them equal), so a tfvars file moves between them. scripts/config.py refuses undeclared keys.
+
 variable "sandbox_endpoint" {
   type        = string
   description = "URL of the moto server (set by make from SANDBOX_PORT)."
@@ -9,35 +12,111 @@ variable "region" {
   default     = "us-east-1"
 }
 
-variable "app" {
-  type        = string
-  description = "App segment of the names."
-}
-
-variable "secrets" {
-  type        = map(object({ description = optional(string, "") }))
-  description = "Secrets Manager secrets keyed by \"<scope>/<name>\" (see the stack's secrets input)."
+variable "defaults" {
+  type = object({
+    runtime                 = optional(string, "python3.12")
+    architecture            = optional(string, "arm64")
+    memory_size             = optional(number, 256)
+    timeout                 = optional(number, 10)
+    log_retention_days      = optional(number, 1)
+    recovery_window_in_days = optional(number, 0)
+    tracing_mode            = optional(string)
+    environment             = optional(map(string), {})
+    tags                    = optional(map(string), {})
+    extension = optional(object({
+      cache_enabled                      = optional(bool)
+      cache_size                         = optional(number)
+      http_port                          = optional(number)
+      max_connections                    = optional(number)
+      log_level                          = optional(string)
+      secrets_manager_ttl                = optional(number)
+      ssm_parameter_store_ttl            = optional(number)
+      secrets_manager_timeout_millis     = optional(number)
+      ssm_parameter_store_timeout_millis = optional(number)
+    }), {})
+  })
+  description = "Environment-wide defaults (the sandbox deletes secrets at once and keeps logs a day): every app takes these unless it sets its own (environment, tags and extension are merged, the app's keys winning)."
   default     = {}
 }
 
-variable "parameters" {
+variable "apps" {
   type = map(object({
-    type        = optional(string, "String")
-    value       = string
-    description = optional(string, "")
+    source                         = optional(string)
+    handler                        = optional(string, "handler.handler")
+    runtime                        = optional(string)
+    architecture                   = optional(string)
+    memory_size                    = optional(number)
+    timeout                        = optional(number)
+    log_retention_days             = optional(number)
+    tracing_mode                   = optional(string)
+    reserved_concurrent_executions = optional(number, -1)
+    environment                    = optional(map(string), {})
+    tags                           = optional(map(string), {})
+    extension = optional(object({
+      cache_enabled                      = optional(bool)
+      cache_size                         = optional(number)
+      http_port                          = optional(number)
+      max_connections                    = optional(number)
+      log_level                          = optional(string)
+      secrets_manager_ttl                = optional(number)
+      ssm_parameter_store_ttl            = optional(number)
+      secrets_manager_timeout_millis     = optional(number)
+      ssm_parameter_store_timeout_millis = optional(number)
+    }), {})
+    extension_layer_arn = optional(string)
+    kms_key_arn         = optional(string)
+    create_kms_key      = optional(bool, false)
+    secrets = optional(map(object({
+      description = optional(string, "")
+      format      = optional(string, "string")
+      rotation = optional(object({
+        strategy            = optional(string, "none")
+        days                = optional(number)
+        schedule_expression = optional(string)
+        duration            = optional(string)
+        rotate_immediately  = optional(bool, true)
+        lambda_arn          = optional(string)
+        fields              = optional(list(string))
+        length              = optional(number, 32)
+        exclude_characters  = optional(string, "")
+        exclude_numbers     = optional(bool, false)
+        exclude_punctuation = optional(bool, false)
+        exclude_uppercase   = optional(bool, false)
+        exclude_lowercase   = optional(bool, false)
+        include_space       = optional(bool, false)
+        require_each_type   = optional(bool, true)
+      }), {})
+    })), {})
+    secure_parameters = optional(map(object({
+      description = optional(string, "")
+      tier        = optional(string, "Standard")
+    })), {})
+    parameters = optional(map(object({
+      type        = optional(string, "String")
+      value       = string
+      description = optional(string, "")
+      tier        = optional(string, "Standard")
+    })), {})
   }))
-  description = "Configuration parameters keyed by \"<scope>/<name>\" (see the stack's parameters input)."
-  default     = {}
-}
+  description = <<-EOT
+    The environment's apps, keyed by app name (the second segment of its names): each one's
+    code (source folder, default apps/<name>; handler), function settings, plain environment,
+    secrets, SecureStrings and configuration parameters (see terraform/stack/variables.tf for
+    each item's settings and docs/apps.md). Each runs the stack once.
+  EOT
 
-variable "secure_parameters" {
-  type        = map(object({ description = optional(string, "") }))
-  description = "SecureString parameters keyed by \"<scope>/<name>\" (see the stack's secure_parameters input)."
-  default     = {}
-}
+  validation {
+    condition     = alltrue([for app in var.apps : app.extension_layer_arn == null])
+    error_message = "extension_layer_arn cannot be set in the sandbox: it attaches its emulation of the extension."
+  }
 
-variable "customer_managed_key" {
-  type        = bool
-  description = "Encrypt the secrets and SecureStrings with a KMS key made in the sandbox (the emulation then checks kms:Decrypt as KMS does)."
-  default     = false
+  validation {
+    condition     = length(var.apps) > 0
+    error_message = "Declare at least one app in apps = { <name> = { ... } } (see docs/apps.md)."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(var.apps) : can(regex("^[a-z][a-z0-9-]{0,31}$", name))])
+    error_message = "Each app's name must be 1-32 lowercase letters, digits or hyphens, starting with a letter; found: ${join(", ", [for name in keys(var.apps) : name if !can(regex("^[a-z][a-z0-9-]{0,31}$", name))])}."
+  }
 }

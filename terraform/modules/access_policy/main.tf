@@ -13,6 +13,8 @@ locals {
 
   # An SSM parameter ARN is "parameter" + the name, which starts with "/": no double slash.
   parameter_arns = [for path in var.parameter_paths : "${local.ssm_arn}${path}/*"]
+  # Exact parameters outside the scope paths (the app's manifest).
+  exact_parameter_arns = [for name in var.parameter_names : "${local.ssm_arn}${name}"]
   # GetParametersByPath is authorized on the path itself, not on the names below it.
   parameter_path_arns = [for path in var.parameter_paths : "${local.ssm_arn}${path}"]
   # A secret ARN is the name + "-" + 6 random characters: "/*" covers exactly the names below the path.
@@ -23,6 +25,14 @@ locals {
   )
 
   statements = concat(
+    length(var.parameter_names) == 0 ? [] : [
+      {
+        Sid      = "ReadNamedParameters"
+        Effect   = "Allow"
+        Action   = ["ssm:GetParameter", "ssm:GetParameters"]
+        Resource = local.exact_parameter_arns
+      },
+    ],
     length(var.parameter_paths) == 0 ? [] : [
       {
         Sid      = "ReadParameters"

@@ -35,6 +35,17 @@ variable "secret_paths" {
   }
 }
 
+variable "parameter_names" {
+  type        = list(string)
+  description = "Whole SSM parameter names the function may read, outside the paths (e.g. the app's manifest /<env>/<app>/manifest)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for n in var.parameter_names : can(regex("^(/[^/*?]+){2,}$", n))])
+    error_message = "Each parameter name must be a whole name such as /prod/payments/manifest: no wildcard, no trailing slash."
+  }
+}
+
 variable "allow_broad_paths" {
   type        = bool
   description = "Allow /<env>/<app> paths (every scope of the app). A path that grants a whole environment or account is never allowed."

@@ -38,8 +38,12 @@ resource "aws_secretsmanager_secret_rotation" "this" {
   secret_id           = aws_secretsmanager_secret.this.id
   rotation_lambda_arn = var.rotation_lambda_arn
 
+  rotate_immediately  = var.rotate_immediately
+
   rotation_rules {
-    automatically_after_days = var.rotation_days
+    automatically_after_days = var.rotation_schedule_expression == null ? var.rotation_days : null
+    schedule_expression      = var.rotation_schedule_expression
+    duration                 = var.rotation_duration
   }
 }
 

@@ -75,13 +75,41 @@ variable "rotation_lambda_arn" {
 
 variable "rotation_days" {
   type        = number
-  description = "Days between rotations when rotation is on (1-1000; checkov expects at most 90)."
+  description = "Days between rotations when rotation is on (1-1000; checkov expects at most 90). Ignored when rotation_schedule_expression is set."
   default     = 30
 
   validation {
     condition     = var.rotation_days >= 1 && var.rotation_days <= 1000
     error_message = "rotation_days must be 1 to 1000."
   }
+}
+
+variable "rotation_schedule_expression" {
+  type        = string
+  description = "Opt-in: a rotation schedule as rate(N days|hours) or cron(...) (Secrets Manager's schedule expressions), instead of rotation_days."
+  default     = null
+
+  validation {
+    condition     = var.rotation_schedule_expression == null || can(regex("^(rate\\([0-9]+ (hours?|days?)\\)|cron\\(.+\\))$", var.rotation_schedule_expression))
+    error_message = "rotation_schedule_expression must be rate(N days), rate(N hours) or cron(...), e.g. \"rate(10 days)\" or \"cron(0 16 1,15 * ? *)\"."
+  }
+}
+
+variable "rotation_duration" {
+  type        = string
+  description = "Opt-in: the rotation window, e.g. \"3h\" (Secrets Manager's duration; null: the service's default)."
+  default     = null
+
+  validation {
+    condition     = var.rotation_duration == null || can(regex("^[0-9]+h$", var.rotation_duration))
+    error_message = "rotation_duration must be a whole number of hours such as \"3h\"."
+  }
+}
+
+variable "rotate_immediately" {
+  type        = bool
+  description = "Rotate once as soon as rotation is configured (the provider's default is true); false waits for the schedule."
+  default     = true
 }
 
 variable "replicas" {

@@ -25,7 +25,8 @@ from scripts.review.render import render_terminal
 from scripts.review.report import tripped
 from scripts.review.scan import parse_overrides
 from scripts.review.writer import PLAN_DIR, write_review
-from scripts.targets import environments, target_for
+from scripts.config import environments
+from scripts.targets import target_for
 
 SOURCES = (ROOT / "terraform", ROOT / "lambda_src")
 

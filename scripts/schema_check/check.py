@@ -4,8 +4,9 @@ the examples against the stand-in provider, and the plan review on the dev plan.
 Everything runs in a scratch copy (build/schema-check/terraform/): the AWS root once per
 environment (envs/aws-<env>, with that environment's <env>.tfvars) and with a local backend
 instead of `backend "s3" {}` (schema_check_override.tf), the modules and the
-stack get inputs for a plan (PLAN_INPUTS, as schema_check.auto.tfvars.json), and a dummy
-build/function.zip stands in for the package. Lock files are written there, never in terraform/.
+stack get inputs for a plan (PLAN_INPUTS, as schema_check.auto.tfvars.json), and dummy zips
+stand in for the packages (every app's, the rotation function's). Lock files are written there,
+never in terraform/.
 """
 
 from __future__ import annotations
@@ -24,15 +25,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts import toolchain
+from scripts import config, toolchain
 from scripts.common import ROOT, UserError, first_error
+from scripts.config import AWS_ROOT, SANDBOX, environments
 from scripts.schema_check import CAVEAT, mirror
 from scripts.schema_check.usage import CHECKED, TERRAFORM
-from scripts.targets import AWS_ROOT, SANDBOX, environments
 from scripts.terraform import BASE_ENV
 
 SCRATCH = mirror.WORK / "terraform"
-PACKAGE = mirror.WORK / "build" / "function.zip"  # where ../../../build/function.zip points from the scratch roots
+PACKAGES = mirror.WORK / "build" / "packages"  # where ../../../build/packages points from the scratch roots
+PACKAGE = PACKAGES / "placeholder.zip"  # the modules' and the stack's package_path
 BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
 REVIEWED = "envs/aws-dev"
 # Directories whose Terraform commands start the installed plugin themselves (go-plugin
@@ -68,9 +70,16 @@ PLAN_INPUTS: dict[str, dict[str, Any]] = {
         "app": "demo",
         "region": "us-east-1",
         "package_path": str(PACKAGE),
-        "secrets": {"secrets/api_key": {}},
+        "rotation_package_path": str(PACKAGE),
+        "secrets": {
+            "secrets/api_key": {"rotation": {"strategy": "generated", "days": 30}},
+            "secrets/db": {
+                "format": "json",
+                "rotation": {"strategy": "generated", "schedule_expression": "rate(10 days)", "fields": ["password"]},
+            },
+        },
         "parameters": {"config/url": {"value": "https://api.example.com"}},
-        "rotation": {"enabled": True},
+        "create_kms_key": True,
     },
 }
 
@@ -175,11 +184,14 @@ def prepare_scratch(directories: Sequence[str] = CHECKED, source: Path = TERRAFO
             (directory / "schema_check_override.tf").write_text(BACKEND_OVERRIDE)
         if name in PLAN_INPUTS:
             (directory / "schema_check.auto.tfvars.json").write_text(json.dumps(PLAN_INPUTS[name], indent=2) + "\n")
-    PACKAGE.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(PACKAGE, "w") as archive:
-        archive.writestr(
-            zipfile.ZipInfo("handler.py", date_time=(1980, 1, 1, 0, 0, 0)), "# schema check: a placeholder package\n"
-        )
+    placeholders = [PACKAGE, PACKAGES / "rotation.zip"]
+    placeholders += [PACKAGES / env / f"{app}.zip" for env in environments() for app in config.load(env).apps]
+    for package in placeholders:
+        package.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(package, "w") as archive:
+            archive.writestr(
+                zipfile.ZipInfo("handler.py", date_time=(1980, 1, 1, 0, 0, 0)), "# schema check: a placeholder package\n"
+            )
     return SCRATCH
 
 

@@ -1,7 +1,7 @@
 # Complete: the modules used one by one with their opt-ins: a customer-managed KMS key for
 # the secret and the logs, rotation, a replica, a resource policy, a StringList, an app in
 # arm64 with tuned extension settings, tracing and reserved concurrency.
-# terraform init && terraform plan -var package_path=path/to/function.zip
+# terraform init && terraform plan -var package_path=path/to/app.zip
 
 provider "aws" {
   region = "eu-west-1"
@@ -9,8 +9,8 @@ provider "aws" {
 
 variable "package_path" {
   type        = string
-  description = "The function's zip (make package builds build/function.zip)."
-  default     = "../../../build/function.zip"
+  description = "The function's zip (make package builds build/packages/sandbox/demo.zip)."
+  default     = "../../../build/packages/sandbox/demo.zip"
 }
 
 variable "rotation_lambda_arn" {
@@ -91,10 +91,8 @@ module "function" {
   reserved_concurrent_executions = 20
   extension                      = { secrets_manager_ttl = 120, ssm_parameter_store_ttl = 300, log_level = "WARN" }
 
-  environment = {
-    APP_SECRET_IDS      = module.api_key.secret_name
-    APP_PARAMETER_NAMES = join(",", module.config.parameter_names)
-  }
+  # Names relative to the app for secrets_client (the stack sets these itself; here the modules are used one by one).
+  environment = { SECRETS_CLIENT_PREFIX = "/prod/payments" }
 }
 
 output "extension_layer_arn" {

@@ -1,5 +1,5 @@
 # Minimal: one app with one secret and one configuration parameter, in one region.
-# terraform init && terraform plan -var package_path=path/to/function.zip
+# terraform init && terraform plan -var package_path=path/to/app.zip
 
 provider "aws" {
   region = "eu-west-1"
@@ -7,8 +7,8 @@ provider "aws" {
 
 variable "package_path" {
   type        = string
-  description = "The function's zip (make package builds build/function.zip)."
-  default     = "../../../build/function.zip"
+  description = "The function's zip (make package builds build/packages/sandbox/demo.zip)."
+  default     = "../../../build/packages/sandbox/demo.zip"
 }
 
 module "stack" {

@@ -38,7 +38,7 @@ resource "aws_secretsmanager_secret_rotation" "this" {
   secret_id           = aws_secretsmanager_secret.this.id
   rotation_lambda_arn = var.rotation_lambda_arn
 
-  rotate_immediately  = var.rotate_immediately
+  rotate_immediately = var.rotate_immediately
 
   rotation_rules {
     automatically_after_days = var.rotation_schedule_expression == null ? var.rotation_days : null

@@ -101,3 +101,22 @@ run "rejects_a_policy_with_no_path" {
   }
   expect_failures = [output.policy_json]
 }
+
+run "a_whole_parameter_name_is_granted_exactly" {
+  command = plan
+  variables {
+    parameter_paths = []
+    secret_paths    = ["/test/app/secrets"]
+    parameter_names = ["/test/app/manifest"]
+  }
+  assert {
+    condition     = jsondecode(output.policy_json).Statement[0].Resource == ["arn:aws:ssm:us-east-1:123456789012:parameter/test/app/manifest"]
+    error_message = "a whole name is granted as its own ARN, no wildcard"
+  }
+}
+
+run "rejects_a_parameter_name_with_a_wildcard" {
+  command = plan
+  variables { parameter_names = ["/test/app/*"] }
+  expect_failures = [var.parameter_names]
+}

@@ -55,11 +55,11 @@ run "extension_settings_map_to_the_exact_variable_names" {
   command = plan
   variables {
     extension   = { secrets_manager_ttl = 60, cache_enabled = false, log_level = "DEBUG", ssm_parameter_store_timeout_millis = 500 }
-    environment = { APP_SECRET_IDS = "/test/app/secrets/api_key" }
+    environment = { SECRETS_CLIENT_PREFIX = "/test/app" }
   }
   assert {
     condition = jsonencode(aws_lambda_function.this.environment[0].variables) == jsonencode({
-      APP_SECRET_IDS                               = "/test/app/secrets/api_key"
+      SECRETS_CLIENT_PREFIX                        = "/test/app"
       PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED   = "FALSE"
       PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE      = "1000"
       PARAMETERS_SECRETS_EXTENSION_HTTP_PORT       = "2773"

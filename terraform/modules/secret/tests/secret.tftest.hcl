@@ -99,3 +99,23 @@ run "rejects_a_policy_that_is_not_json" {
   variables { policy_json = "allow everything" }
   expect_failures = [var.policy_json]
 }
+
+run "rejects_a_schedule_expression_that_is_not_rate_or_cron" {
+  command = plan
+  variables {
+    enable_rotation              = true
+    rotation_lambda_arn          = "arn:aws:lambda:us-east-1:123456789012:function:rotate"
+    rotation_schedule_expression = "every 10 days"
+  }
+  expect_failures = [var.rotation_schedule_expression]
+}
+
+run "rejects_a_duration_that_is_not_hours" {
+  command = plan
+  variables {
+    enable_rotation     = true
+    rotation_lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:rotate"
+    rotation_duration   = "90m"
+  }
+  expect_failures = [var.rotation_duration]
+}

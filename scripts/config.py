@@ -32,7 +32,12 @@ SINGLE_APP_KEYS = ("app", "secrets", "parameters", "secure_parameters", "archite
 
 def environments() -> tuple[str, ...]:
     """The known environments: the sandbox, then one per terraform/envs/aws/<env>.tfvars."""
-    return (SANDBOX, *sorted(p.stem for p in AWS_ROOT.glob("*.tfvars")))
+    return (SANDBOX, *aws_environments())
+
+
+def aws_environments() -> tuple[str, ...]:
+    """The AWS environments: one per terraform/envs/aws/<env>.tfvars."""
+    return tuple(sorted(p.stem for p in AWS_ROOT.glob("*.tfvars")))
 
 
 def root_dir(env: str) -> Path:
@@ -192,7 +197,7 @@ def _path(parts: list[str]) -> str:
 
 
 def _line_of(text: str, key: str) -> int | None:
-    match = re.search(rf'^\s*"?{re.escape(key)}"?\s*=', text, flags=re.MULTILINE)
+    match = re.search(rf'(?<![\w"-])"?{re.escape(key)}"?\s*=(?!=)', text)
     return text.count("\n", 0, match.start()) + 1 if match else None
 
 

@@ -126,8 +126,7 @@ def build(env: str = config.SANDBOX) -> dict[Path, str]:
     apps = config.load(env).apps
     archives = {app_zip(env, name): app_files(code) for name, code in sorted(apps.items())}
     archives[ROTATION_ZIP] = ROTATION_FILES
-    if env == config.SANDBOX:
-        archives[LAYER_ZIP] = LAYER_FILES
+    archives[LAYER_ZIP] = LAYER_FILES  # used by the sandbox only; small, and built the same way everywhere
     hashes = {target: _write(target, files) for target, files in archives.items()}
     for stale in (PACKAGES / env).glob("*.zip"):  # an app no longer declared
         if stale not in archives:

@@ -20,12 +20,12 @@ import sys
 from pathlib import Path
 
 from scripts.common import ROOT, colour, run_main, say
+from scripts.config import environments
 from scripts.review.plan import check_fresh
 from scripts.review.render import render_terminal
 from scripts.review.report import tripped
 from scripts.review.scan import parse_overrides
 from scripts.review.writer import PLAN_DIR, write_review
-from scripts.config import environments
 from scripts.targets import target_for
 
 SOURCES = (ROOT / "terraform", ROOT / "lambda_src")

@@ -27,7 +27,7 @@ from typing import Any
 
 from scripts import config, toolchain
 from scripts.common import ROOT, UserError, first_error
-from scripts.config import AWS_ROOT, SANDBOX, environments
+from scripts.config import AWS_ROOT, aws_environments, environments
 from scripts.schema_check import CAVEAT, mirror
 from scripts.schema_check.usage import CHECKED, TERRAFORM
 from scripts.terraform import BASE_ENV
@@ -157,7 +157,7 @@ class SharedStandIn:
 def scratch_directories(directories: Sequence[str] = CHECKED) -> list[str]:
     """The directories checked in the scratch copy: the AWS root becomes one per environment."""
     aws = str(AWS_ROOT.relative_to(TERRAFORM))
-    expanded = [f"{aws}-{env}" for env in environments() if env != SANDBOX]
+    expanded = [f"{aws}-{env}" for env in aws_environments()]
     return [d for name in directories for d in (expanded if name == aws else [name])]
 
 
@@ -172,7 +172,7 @@ def prepare_scratch(directories: Sequence[str] = CHECKED, source: Path = TERRAFO
     )
     aws = SCRATCH / AWS_ROOT.relative_to(TERRAFORM)
     if aws.is_dir():
-        for env in (e for e in environments() if e != SANDBOX):
+        for env in aws_environments():
             copy = aws.with_name(f"{aws.name}-{env}")
             shutil.copytree(aws, copy, ignore=shutil.ignore_patterns("*.tfvars", "*.example", "*.toml"))
             (copy / "terraform.tfvars").write_text((aws / f"{env}.tfvars").read_text())

@@ -14,6 +14,8 @@ LAYERS = {  # the first matching prefix decides
     "scripts.review.__main__": 4,  # commands inside a package of parts
     "scripts.review.post": 4,
     "scripts.common": 0,
+    "scripts.config": 1,
+    "scripts.deployment": 1,
     "scripts.toolchain": 1,
     "scripts.package": 1,
     "scripts.checkov": 1,
@@ -111,14 +113,18 @@ def test_sandbox_holds_only_stand_ins_for_aws() -> None:
 
 
 def test_only_the_target_compares_the_environment_name() -> None:
-    """No `== "sandbox"` / `!= "sandbox"` outside scripts/targets.py (and the Makefile)."""
-    comparison = re.compile(r"""(==|!=)\s*["']sandbox["']|["']sandbox["']\s*(==|!=)|\bin\s*\(?["']sandbox["']""")
+    """No comparison with "sandbox" (the literal or the SANDBOX constant) outside scripts/targets.py, and
+    scripts/config.py, which maps each environment to its files (and the Makefile)."""
+    comparison = re.compile(
+        r"""(==|!=)\s*(["']sandbox["']|(config\.)?SANDBOX\b)|(["']sandbox["']|\bSANDBOX)\s*(==|!=)|\bin\s*\(?["']sandbox["']"""
+    )
     offenders = [
         f"{path.relative_to(ROOT)}:{number}"
         for path in SCRIPTS.rglob("*.py")
-        if path.name != "targets.py"
+        if path.name not in ("targets.py", "config.py")
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if comparison.search(line)
     ]
     assert not offenders, offenders
     assert comparison.search('if env == "sandbox":') and comparison.search("'sandbox' != env")
+    assert comparison.search("if env == config.SANDBOX:") and comparison.search("e != SANDBOX")

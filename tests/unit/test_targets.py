@@ -1,4 +1,4 @@
-"""scripts/targets.py and scripts/common.py: environments, confirmations, error lines."""
+"""scripts/targets.py and scripts/common.py: targets, confirmations, error lines."""
 
 from __future__ import annotations
 
@@ -30,25 +30,6 @@ def test_first_error_keeps_a_wrapped_detail_paragraph_whole() -> None:
     assert first_error(output) == (
         'Error: Invalid value for variable Each secrets key must be "<scope>/<name>" (one slash, name not . or ..).'
     )
-
-
-def test_a_tfvars_file_that_sets_env_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The environment is the file's name: `env = ...` inside it is refused in one line, before anything runs."""
-    monkeypatch.setattr(targets, "ROOT", tmp_path)
-    tfvars = tmp_path / "dev.tfvars"
-    tfvars.write_text('region = "us-east-1"\napp    = "demo"\n')
-    targets._env_not_set_in(tfvars, "dev")
-    tfvars.write_text('region = "us-east-1"\nenv    = "prod"\n')
-    with pytest.raises(UserError, match="dev.tfvars sets env, but the environment is ENV=dev"):
-        targets._env_not_set_in(tfvars, "dev")
-
-
-def test_environments_are_the_sandbox_and_one_per_tfvars_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """An AWS environment exists because its <env>.tfvars does: adding a file adds the environment."""
-    assert targets.environments() == ("sandbox", "dev", "prod")
-    monkeypatch.setattr(targets, "AWS_ROOT", tmp_path)
-    (tmp_path / "staging.tfvars").write_text("")
-    assert targets.environments() == ("sandbox", "staging")
 
 
 def test_unknown_env_names_the_known_ones() -> None:

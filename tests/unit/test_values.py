@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from scripts.common import UserError
+from scripts.deployment import Item
 from scripts.flows import values as put_value
 
 
@@ -41,11 +43,12 @@ def test_unreadable_file_names_the_file(tmp_path: Path) -> None:
 
 def test_oversized_values_are_refused_before_any_call() -> None:
     """Sizes are checked against each service's limit before reaching AWS."""
-    stack = {"region": "us-east-1", "function_name": "f"}
+    app = SimpleNamespace(region="us-east-1", function_name="f", kms_key_arn=None)
+    secure, secret = Item("a", "c/d", "/a/b/c/d", "secure_parameter"), Item("a", "c/d", "/a/b/c/d", "secret")
     with pytest.raises(UserError, match="at most 4096"):
-        put_value.put(None, stack, "secure_parameter", "/a/b/c/d", "x" * 4097)
+        put_value.put(None, app, secure, "x" * 4097)  # type: ignore[arg-type]
     with pytest.raises(UserError, match="at most 65536"):
-        put_value.put(None, stack, "secret", "/a/b/c/d", "x" * 65537)
+        put_value.put(None, app, secret, "x" * 65537)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("raw", [b" \n", b"\t \r\n", b"   "])

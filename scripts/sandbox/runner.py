@@ -238,7 +238,7 @@ def invoke(
     region: str = "us-east-1",
     code: list[Path] | None = None,
     layer_artifacts: list[Path] | None = None,
-    log_dir: Path = LOG_DIR,
+    log_dir: Path | None = None,
 ) -> Invocation:
     """Run the deployed function once with `event`, in a network namespace of its own where the
     machine allows it (scripts/sandbox/isolation.py), else on the host's loopback.
@@ -248,6 +248,7 @@ def invoke(
     layers = [LAYER_ZIP] if layer_artifacts is None else layer_artifacts
     request = {"function": function_name, "event": event, "endpoint": endpoint, "region": region}
     request |= {"code": [str(p) for p in (local_packages() if code is None else code)], "layers": [str(p) for p in layers]}
+    log_dir = LOG_DIR if log_dir is None else log_dir
     request |= {"log_dir": str(log_dir)}
     if not isolation.available():
         return _invoke_here(**request, isolated=False)

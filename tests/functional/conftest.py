@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from scripts import package
+from scripts.config import AppCode
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -77,6 +78,22 @@ def deploy_function(
     )
 
 
+def demo_code() -> AppCode:
+    """The kit's demo app as make package zips it (lambda_src, with the kit's modules)."""
+    return AppCode("demo", package.KIT_SOURCE, "handler.handler")
+
+
+def probe(read: list[str] = (), parameters: list[str] = (), refuse: list[str] = (), previous: list[str] = ()) -> dict:  # type: ignore[assignment]
+    """The smoke test's probe event (lambda_src/smoke_probe.py): read these, try to read those."""
+    return {
+        "smoke_probe": {
+            "read": {"secrets": list(read), "parameters": list(parameters)},
+            "previous": list(previous),
+            "refuse": {"parameters": list(refuse)},
+        }
+    }
+
+
 @pytest.fixture(scope="session")
 def app(moto_endpoint: str) -> App:
     """The demo shape: a secret, a SecureString and a String under /test/app, a neighbour outside."""
@@ -109,11 +126,8 @@ def app(moto_endpoint: str) -> App:
             },
         ],
     }
-    env = {
-        "APP_SECRET_IDS": "/test/app/secrets/api_key",
-        "APP_PARAMETER_NAMES": "/test/app/config/url,/test/app/secrets/db_password",
-    }
-    code = package.zip_bytes(package.tree_files(package.FUNCTION_SOURCE))
+    env = {"SECRETS_CLIENT_PREFIX": "/test/app", "SECRETS_CLIENT_MANIFEST": "/test/app/manifest"}
+    code = package.zip_bytes(package.app_files(demo_code()))
     deploy_function(moto_endpoint, "test-app", code, env=env, layer=package.zip_bytes(package.LAYER_FILES), policy=policy)
     return App(
         moto_endpoint,

@@ -1,8 +1,8 @@
-"""The handler and the client together, through the extension emulation reading a real moto server.
+"""The handler, its smoke probe and the client together, through the extension emulation reading a real moto server.
 
 Checks the payload the smoke test compares (names, versions, sha256 of the stored bytes,
-AWSPREVIOUS outcomes, deny probes), a binary secret hashed from its bytes, and that only
-"no AWSPREVIOUS yet" reads as "none" while other errors surface.
+AWSPREVIOUS outcomes, refusals of another app's items), a binary secret hashed from its
+bytes, and that only "no AWSPREVIOUS yet" reads as "none" while other errors surface.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import secrets_client  # noqa: E402
 
 from scripts.sandbox.extension_emulator import Backend, BackendUnavailable, Emulator, Settings, make_server
 from tests.conftest import free_port
-from tests.functional.conftest import App, client
+from tests.functional.conftest import App, client, probe
 
 BINARY = "/test/app/secrets/signing_key"
 RAW = bytes(range(256)) + b"CANARY-binary"
@@ -46,8 +46,6 @@ def emulation(app: App, aws_env: str, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", str(port))
     monkeypatch.setenv("AWS_SESSION_TOKEN", "token")
     monkeypatch.setenv("SECRETS_CLIENT_BACKEND", "extension")
-    monkeypatch.setenv("APP_SECRET_IDS", f"{app.secret},{BINARY}")
-    monkeypatch.setenv("APP_PARAMETER_NAMES", f"{app.parameter},{app.secure_parameter}")
     monkeypatch.setattr(secrets_client, "_default", None)
     yield emulator
     server.shutdown()
@@ -61,8 +59,9 @@ def _sha(value: str | bytes) -> str:
 def test_payload_names_versions_and_hashes_of_the_stored_bytes(app: App, emulation: Emulator) -> None:
     """Every item by name with its version and the sha256 of the stored value; a binary secret's of its bytes."""
     sm, ssm = client(app.endpoint, "secretsmanager"), client(app.endpoint, "ssm")
-    probe = {"secret_id": "/test/other/secrets/x", "parameter": app.neighbour_parameter}
-    payload = handler.handler({"read_previous": True, "deny_probe": probe}, None)
+    event = probe([app.secret, BINARY], [app.parameter, app.secure_parameter], [app.neighbour_parameter], [app.secret, BINARY])
+    event["smoke_probe"]["refuse"]["secrets"] = ["/test/other/secrets/x"]
+    payload = handler.handler(event, None)
     secrets = {item["name"]: item for item in payload["secrets"]}
     for name in (app.secret, BINARY):
         stored = sm.get_secret_value(SecretId=name)
@@ -78,7 +77,7 @@ def test_payload_names_versions_and_hashes_of_the_stored_bytes(app: App, emulati
             "sha256": _sha(app.values[name]),
         }
     assert payload["previous"] == [{"name": app.secret, "outcome": "none"}, {"name": BINARY, "outcome": "none"}]
-    assert [(p["name"], p["outcome"], p["status"]) for p in payload["deny_probe"]] == [
+    assert [(p["name"], p["outcome"], p["status"]) for p in payload["refused"]] == [
         ("/test/other/secrets/x", "refused", 400),
         (app.neighbour_parameter, "refused", 400),
     ]
@@ -89,14 +88,25 @@ def test_previous_is_read_after_a_new_version_binary_from_its_bytes(app: App, em
     sm = client(app.endpoint, "secretsmanager")
     old = sm.get_secret_value(SecretId=BINARY, VersionStage="AWSCURRENT")
     sm.put_secret_value(SecretId=BINARY, SecretBinary=base64.b64encode(RAW))
-    payload = handler.handler({"read_previous": True}, None)
+    payload = handler.handler(probe(previous=[BINARY]), None)
     previous = {item["name"]: item for item in payload["previous"]}
     assert previous[BINARY] == {"name": BINARY, "outcome": "read", "version_id": old["VersionId"], "sha256": _sha(RAW)}
 
 
 def test_other_errors_on_previous_surface(app: App, emulation: Emulator) -> None:
-    """AWSPREVIOUS unreachable (502 after retries) is raised, not reported as "none yet"."""
+    """AWSPREVIOUS unreachable (502 after retries) is reported as that item's error, not as "none yet"."""
     emulation.backend = FailingPrevious(app.function)
-    with pytest.raises(secrets_client.RequestRefused) as caught:
-        handler.handler({"read_previous": True}, None)
-    assert caught.value.status == 502
+    payload = handler.handler(probe(previous=[app.secret]), None)
+    assert payload["previous"] == [
+        {
+            "name": app.secret,
+            "error": f"RequestRefused: secret {app.secret}: " + payload["previous"][0]["error"].split(": ", 2)[2],
+        }
+    ]
+    assert "HTTP 502" in payload["previous"][0]["error"] and "outcome" not in payload["previous"][0]
+
+
+def test_an_event_that_is_not_the_probe_reaches_the_handlers_own_code(app: App, emulation: Emulator) -> None:
+    """The decorator answers only {"smoke_probe": ...}; any other event runs the handler's code."""
+    with pytest.raises(secrets_client.SecretsClientError):  # the demo's own code reads items this test app lacks
+        handler.handler({"orders": []}, None)

@@ -33,15 +33,15 @@ READER = "rot-fn-app"  # the app whose role may read /rot/app/* (the extension e
 @pytest.fixture(scope="module")
 def rotation_fn(moto_endpoint: str) -> str:
     """The package's rotation handler, deployed as the stack deploys it (handler rotation.handler)."""
-    package.build()  # the runner checks the deployed code against build/function.zip
-    deploy_function(moto_endpoint, FUNCTION, package.FUNCTION_ZIP.read_bytes(), timeout=30)
+    package.build()  # the runner runs the local package whose hash is the deployed code's
+    deploy_function(moto_endpoint, FUNCTION, package.ROTATION_ZIP.read_bytes(), timeout=30)
     read = {
         "Effect": "Allow",
         "Action": "secretsmanager:GetSecretValue",
         "Resource": "arn:aws:secretsmanager:*:*:secret:/rot/app/*",
     }
     policy = {"Version": "2012-10-17", "Statement": [read]}
-    deploy_function(moto_endpoint, READER, package.FUNCTION_ZIP.read_bytes(), policy=policy)
+    deploy_function(moto_endpoint, READER, package.app_zip("sandbox", "demo").read_bytes(), policy=policy)
     client(moto_endpoint, "lambda").update_function_configuration(FunctionName=FUNCTION, Handler="rotation.handler")
     return client(moto_endpoint, "lambda").get_function(FunctionName=FUNCTION)["Configuration"]["FunctionArn"]
 

@@ -11,7 +11,7 @@ import pytest
 from scripts import package
 from scripts.common import UserError
 from scripts.sandbox import isolation, runner
-from tests.functional.conftest import App, deploy_function, zip_of
+from tests.functional.conftest import App, demo_code, deploy_function, probe, zip_of
 
 
 @pytest.fixture(autouse=True)
@@ -22,25 +22,26 @@ def logs_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def artifacts(tmp_path: Path) -> tuple[Path, Path]:
     code = tmp_path / "function.zip"
-    code.write_bytes(package.zip_bytes(package.tree_files(package.FUNCTION_SOURCE)))
+    code.write_bytes(package.zip_bytes(package.app_files(demo_code())))
     layer = tmp_path / "layer.zip"
     layer.write_bytes(package.zip_bytes(package.LAYER_FILES))
     return code, layer
 
 
 def run(app: App, name: str, code: Path, layer: Path | None = None, event: dict | None = None) -> runner.Invocation:
-    return runner.invoke(name, event or {}, endpoint=app.endpoint, code=code, layer_artifacts=[layer] if layer else [])
+    return runner.invoke(name, event or {}, endpoint=app.endpoint, code=[code], layer_artifacts=[layer] if layer else [])
 
 
 def test_runs_the_real_handler_through_the_emulated_extension(app: App, artifacts: tuple[Path, Path]) -> None:
     """The handler reads its items via the layer's extension; hashes match; the neighbour is refused."""
     code, layer = artifacts
-    result = run(app, app.function, code, layer, {"deny_probe": {"parameter": app.neighbour_parameter}})
+    event = probe([app.secret], [app.secure_parameter, app.parameter], refuse=[app.neighbour_parameter])
+    result = run(app, app.function, code, layer, event)
     assert result.error is None, result.error
     returned = {i["name"]: i["sha256"] for i in result.payload["secrets"] + result.payload["parameters"]}
     for name in (app.secret, app.secure_parameter, app.parameter):
         assert returned[name] == hashlib.sha256(app.values[name].encode()).hexdigest()
-    assert result.payload["deny_probe"] == [
+    assert result.payload["refused"] == [
         {"name": app.neighbour_parameter, "outcome": "refused", "status": 400, "error": "AccessDenied"}
     ]
     log = result.log_path.read_text()
@@ -98,7 +99,7 @@ def test_memory_over_the_limit_is_a_failure(app: App, tmp_path: Path) -> None:
 def test_reading_at_import_time_fails_as_on_lambda(app: App, tmp_path: Path, artifacts: tuple[Path, Path]) -> None:
     """The extension does not serve during INIT: a module-level read breaks the function."""
     _, layer = artifacts
-    client = (package.FUNCTION_SOURCE / "secrets_client.py").read_text()
+    client = (package.KIT_SOURCE / "secrets_client.py").read_text()
     code = tmp_path / "eager.zip"
     code.write_bytes(
         zip_of(
@@ -122,7 +123,7 @@ def test_reading_at_import_time_fails_as_on_lambda(app: App, tmp_path: Path, art
 
 def test_without_an_extension_the_sdk_path_reads_from_the_sandbox(app: App, tmp_path: Path) -> None:
     """No layer attached: the client falls back to the SDK, which the runner points at the sandbox."""
-    client = (package.FUNCTION_SOURCE / "secrets_client.py").read_text()
+    client = (package.KIT_SOURCE / "secrets_client.py").read_text()
     code = tmp_path / "sdk.zip"
     code.write_bytes(
         zip_of(
@@ -148,7 +149,7 @@ def test_code_that_is_not_the_deployed_code_is_refused(app: App, artifacts: tupl
     """The runner checks the artifact's hash against the deployed CodeSha256."""
     other = tmp_path / "other.zip"
     other.write_bytes(zip_of({"handler.py": "def handler(e, c):\n    return 1\n"}))
-    with pytest.raises(UserError, match="is not"):
+    with pytest.raises(UserError, match="is none of the local packages \\(other.zip\\); redeploy"):
         run(app, app.function, other, artifacts[1])
 
 
@@ -175,6 +176,6 @@ def test_an_invocation_has_its_own_network_even_with_the_host_port_taken(app: Ap
         except OSError:
             pytest.skip("port 2773 is in use on the host already")
         holder.listen()
-        result = run(app, app.function, code, layer)
+        result = run(app, app.function, code, layer, probe([app.secret]))
     assert result.error is None, result.error
     assert "(sandbox: its own network namespace)" in result.log_path.read_text()

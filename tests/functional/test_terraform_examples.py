@@ -9,6 +9,7 @@ import pytest
 
 from scripts import module_tests, package
 from tests.conftest import moto_server
+from tests.functional.conftest import demo_code
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def function_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("pkg") / "function.zip"
-    path.write_bytes(package.zip_bytes(package.tree_files(package.FUNCTION_SOURCE)))
+    path.write_bytes(package.zip_bytes(package.app_files(demo_code())))
     return path
 
 

@@ -82,6 +82,9 @@ schema: setup ## Check the AWS root, modules, stack and examples against the aws
 tf-test: sandbox-up ## Run every module's native Terraform tests against the sandbox
 	@$(PY) -m scripts.module_tests
 
+bench-apps: setup ## How deploy, plan and smoke grow with 1, 5 and 20 sandbox apps (docs/scale.md; minutes)
+	@$(PY) -m scripts.bench_apps
+
 docs: setup ## Regenerate the inputs/outputs tables in the module READMEs
 	@$(PY) -m scripts.module_docs
 

@@ -222,7 +222,7 @@ def unknown_keys(value: Any, kind: Type, parts: list[str] | None = None) -> list
     return found
 
 
-def check(path: Path, values: dict[str, Any], variables: dict[str, Type]) -> None:
+def check(path: Path, values: dict[str, Any], variables: dict[str, Type], env: str = "") -> None:
     """Refuse a key the root does not declare (top level or inside any object), naming the closest valid one."""
     text = path.read_text()
     where_file = shown(path)
@@ -230,7 +230,7 @@ def check(path: Path, values: dict[str, Any], variables: dict[str, Type]) -> Non
         if key in SET_BY_MAKE:
             raise UserError(f"{where_file} sets {key}, but {SET_BY_MAKE[key]}: remove it from the file")
     if "apps" not in values and any(key in values for key in SINGLE_APP_KEYS):
-        raise UserError(single_app_message(path, values))
+        raise UserError(single_app_message(path, values, env or path.stem))
     allowed = {name: kind for name, kind in variables.items() if name not in SET_BY_MAKE}
     problems = [([], key, list(allowed)) for key in values if key not in allowed]
     for key, value in values.items():
@@ -280,12 +280,19 @@ def to_hcl(values: dict[str, Any]) -> str:
     return "".join(f"{key} = {_hcl_value(value, 0)}\n" for key, value in values.items())
 
 
-def converted(values: dict[str, Any]) -> dict[str, Any]:
-    """The `apps` shape of a single-app tfvars file (its app's code is lambda_src, as it was)."""
-    app = {"source": "lambda_src"}
+def converted(values: dict[str, Any], env: str) -> dict[str, Any]:
+    """The `apps` shape of a single-app tfvars file: its app's code is lambda_src, as it was.
+
+    The single-app sandbox root rotated every secret of its app (the rotation was set in its
+    main.tf, not in the file): converted, each sandbox secret says so itself.
+    """
+    app: dict[str, Any] = {"source": "lambda_src"}
     for key in ("architecture", "extension", "secrets", "secure_parameters", "parameters"):
         if key in values:
             app[key] = values[key]
+    if env == SANDBOX:
+        rotated = {"strategy": "generated", "days": 30}
+        app["secrets"] = {key: {**secret, "rotation": rotated} for key, secret in (app.get("secrets") or {}).items()}
     if values.get("customer_managed_key"):
         app["create_kms_key"] = True
     name = str(values.get("app", "demo"))
@@ -293,12 +300,11 @@ def converted(values: dict[str, Any]) -> dict[str, Any]:
     return {**rest, "apps": {name: app}}
 
 
-def single_app_message(path: Path, values: dict[str, Any]) -> str:
+def single_app_message(path: Path, values: dict[str, Any], env: str) -> str:
     return (
         f"{shown(path)} is in the single-app shape of earlier versions (app = ..., secrets = ...); "
         "every environment now declares apps = { <name> = { ... } }. Convert the file and move the deployed "
-        f"state with: make migrate ENV={path.stem if path.parent == AWS_ROOT else SANDBOX}. The file would read:\n"
-        + to_hcl(converted(values))
+        f"state with: make migrate ENV={env}. The file would read:\n" + to_hcl(converted(values, env))
     )
 
 
@@ -336,7 +342,7 @@ def load(env: str) -> EnvConfig:
     """The environment's configuration, or a UserError naming the first problem and its fix."""
     path = tfvars_path(env)
     values = read(env)
-    check(path, values, root_variables(root_dir(env)))
+    check(path, values, root_variables(root_dir(env)), env)
     apps = {}
     for name, app in (values.get("apps") or {}).items():
         source = ROOT / str(app.get("source") or f"apps/{name}")

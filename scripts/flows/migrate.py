@@ -31,7 +31,7 @@ def convert_tfvars(env: str) -> str | None:
     backup = BUILD / "migrate" / f"{env}.tfvars.single-app"
     backup.parent.mkdir(parents=True, exist_ok=True)
     backup.write_text(path.read_text())
-    new = config.converted(values)
+    new = config.converted(values, env)
     path.write_text(
         "# Converted from the single-app shape by make migrate (the old text: "
         f"{backup.relative_to(ROOT)}). The shape: docs/apps.md.\n" + config.to_hcl(new)

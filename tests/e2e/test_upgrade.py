@@ -1,0 +1,95 @@
+"""An environment deployed by the single-app release upgrades to the apps map and plans no destroy.
+
+The previous release (SINGLE_APP_RELEASE, the last commit with the single-app roots) is
+taken out of git history, deployed to a fresh sandbox with its own make targets, and then
+upgraded as a user would: the new code over it, the user's own (single-app) tfvars file
+kept. `make plan` refuses the old file with its apps equivalent; `make migrate` converts
+the file and moves the state; the next plan destroys and replaces nothing, and a deploy
+converges with the smoke test passing.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, Checkout, ok
+
+SINGLE_APP_RELEASE = "fc0e02c7b525fde31690a4e5f52ccfac6a614029"
+SANDBOX_TFVARS = "terraform/envs/sandbox/terraform.tfvars"
+
+
+def _archive(commit: str, target: Path) -> bool:
+    """The commit's files at `target` (False when this clone's history lacks the commit)."""
+    if subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=ROOT, capture_output=True).returncode:
+        return False
+    target.mkdir(parents=True)
+    archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    for venv in (".venv", ".venv-checkov"):
+        if (ROOT / venv).is_dir():
+            (target / venv).symlink_to(ROOT / venv)
+    return True
+
+
+@pytest.fixture(scope="module")
+def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Checkout, dict]]:
+    base = tmp_path_factory.mktemp("upgrade")
+    new = Checkout.fresh(base / "new")
+    old = Checkout(base / "old", new.env)  # the same SANDBOX_PORT: one sandbox, deployed by the old release
+    if not _archive(SINGLE_APP_RELEASE, old.path):
+        pytest.skip(f"this clone's history lacks {SINGLE_APP_RELEASE[:7]} (a shallow clone): nothing to upgrade from")
+    try:
+        output = ok(old.make("deploy"))
+        assert "smoke:" in output and "FAIL" not in output
+        # The upgrade: the new code, with the old sandbox state and the user's own single-app tfvars file.
+        shutil.copytree(old.path / ".sandbox", new.path / ".sandbox")
+        (new.path / SANDBOX_TFVARS).write_text((old.path / SANDBOX_TFVARS).read_text())
+        refused = new.make("plan")
+        migrated = ok(new.make("migrate"))
+        plan_output = ok(new.make("plan"))
+        plan = json.loads((new.path / "build/plans/sandbox.tfplan.json").read_text())
+        yield new, {"refused": refused, "migrated": migrated, "plan_output": plan_output, "plan": plan}
+    finally:
+        new.make("sandbox-down")
+        old.make("sandbox-down")
+
+
+def test_the_old_file_is_refused_with_its_apps_equivalent(upgraded: tuple[Checkout, dict]) -> None:
+    """Before migrating: one line naming make migrate, and the apps text the file would become."""
+    refused = upgraded[1]["refused"]
+    output = refused.stdout + refused.stderr
+    assert refused.returncode == 2 and "single-app shape" in output and "make migrate ENV=sandbox" in output
+    assert "apps = {\n  demo = {" in output
+
+
+def test_migrate_converts_the_file_and_moves_the_state(upgraded: tuple[Checkout, dict]) -> None:
+    """The file becomes apps = { demo = ... } (the old text kept in build/migrate/); module.stack moves under its key."""
+    checkout, seen = upgraded
+    assert 'moved to module.stack["demo"]' in seen["migrated"]
+    assert "apps = {" in (checkout.path / SANDBOX_TFVARS).read_text()
+    assert (checkout.path / "build/migrate/sandbox.tfvars.single-app").read_text().startswith("# The demo app.")
+
+
+def test_the_plan_after_migrating_destroys_and_replaces_nothing(upgraded: tuple[Checkout, dict]) -> None:
+    """No delete, no replacement: what was deployed stays (the old stand-ins for another app are only forgotten)."""
+    changes = {rc["address"]: rc["change"]["actions"] for rc in upgraded[1]["plan"]["resource_changes"]}
+    destroyed = {address: actions for address, actions in changes.items() if "delete" in actions}
+    assert not destroyed, destroyed
+    created = sorted(address for address, actions in changes.items() if actions == ["create"])
+    assert created == ['module.stack["demo"].module.parameters.aws_ssm_parameter.plain["/sandbox/demo/manifest"]'], created
+    kept = [a for a, actions in changes.items() if a.startswith('module.stack["demo"]') and actions in (["no-op"], ["update"])]
+    assert 'module.stack["demo"].module.function.aws_lambda_function.this' in kept
+    assert 'module.stack["demo"].module.secret["secrets/api_key"].aws_secretsmanager_secret.this' in kept
+
+
+def test_a_deploy_after_migrating_converges_and_passes_the_smoke_test(upgraded: tuple[Checkout, dict]) -> None:
+    """The migrated environment deploys (its values kept: "has a value already") and its smoke test passes."""
+    output = ok(upgraded[0].make("deploy"))
+    assert "has a value already" in output and "FAIL" not in output
+    assert "smoke:" in output

@@ -41,7 +41,19 @@ def test_deploy_from_clean(checkout: Checkout) -> None:
     smoke = [line for line in output.splitlines() if line.startswith("smoke:")]
     assert smoke and "FAIL" not in output, output[-3000:]
     passed, total = smoke[0].split()[1], smoke[0].split()[3]
-    assert passed == total and int(total) >= 9
+    assert passed == total and int(total) >= 20
+    # Both demo apps, each refused the other's items (a secret, a SecureString, a parameter) and denied by policy.
+    assert "app demo (sandbox-demo)" in output and "app orders (sandbox-orders)" in output
+    for line in (
+        "PASS  refused orders/secrets/payment_token",
+        "PASS  refused orders/secrets/signing_key",
+        "PASS  refused orders/config/queue_url",
+        "PASS  refused demo/secrets/api_key",
+        "PASS  policy denies every item of app orders",
+        "PASS  policy denies every item of app demo",
+    ):
+        assert line in output, line
+    assert "fields same" in output, "the JSON secret is compared field by field"
 
 
 def test_second_deploy_plans_no_change(checkout: Checkout) -> None:
@@ -55,8 +67,9 @@ def test_second_deploy_plans_no_change(checkout: Checkout) -> None:
 
 def test_rotate_then_smoke_reads_the_new_value_and_previous(checkout: Checkout) -> None:
     """make rotate runs the rotation function's four steps; the smoke test then matches AWSCURRENT and AWSPREVIOUS."""
-    output = ok(checkout.make("rotate"))
+    output = ok(checkout.make("rotate", "NAME=/sandbox/demo/secrets/api_key"))
     assert all(f"{step} done" in output for step in ("createSecret", "setSecret", "testSecret", "finishSecret"))
+    assert "rotating 1 secret(s)" in output
     smoke = ok(checkout.make("smoke"))
     assert "FAIL" not in smoke and re.search(r"AWSPREVIOUS of \S+ +same sha256 as stored, version", smoke)
 
@@ -143,7 +156,13 @@ def test_bad_input_gets_one_line_and_a_fix(checkout: Checkout) -> None:
     """Unknown ENV, no saved plan, unknown names, empty values, missing AWS credentials."""
     cases = [
         (("deploy", "ENV=bogus"), None, {}, "unknown ENV 'bogus'"),
-        (("put-secret", "NAME=/sandbox/demo/config/api_base_url"), "x", {}, "is not a secret or SecureString"),
+        (("put-secret", "NAME=/sandbox/demo/config/api_base_url"), "x", {}, "is a configuration parameter of app demo"),
+        (
+            ("put-secret", "NAME=/sandbox/orders/secrets/payment_tokn"),
+            "x",
+            {},
+            "closest declared: /sandbox/orders/secrets/payment_token",
+        ),
         (("put-secret", "NAME=/sandbox/demo/secrets/api_key"), "", {}, "the value is empty"),
         (
             ("plan", "ENV=dev"),
@@ -182,10 +201,12 @@ iam.put_role_policy(RoleName="sandbox-demo", PolicyName="permissions", PolicyDoc
 
 
 def test_a_customer_managed_key_is_read_through_and_its_grant_is_needed(checkout: Checkout) -> None:
-    """With the sandbox's key switch on, the values are read through the key (the emulation checks
+    """With create_kms_key on the demo app, its values are read through the key (the emulation checks
     kms:Decrypt as KMS does); a role without the key grant is refused the read."""
-    output = ok(checkout.make("deploy", env={"TF_VAR_customer_managed_key": "true"}))
-    assert "smoke: 15 of 15 checks passed" in output
+    tfvars = checkout.path / "terraform/envs/sandbox/terraform.tfvars"
+    tfvars.write_text(tfvars.read_text().replace('source = "lambda_src"', 'source = "lambda_src"\n    create_kms_key = true', 1))
+    output = ok(checkout.make("deploy"))
+    assert "FAIL" not in output and re.search(r"smoke: (\d+) of \1 checks passed", output)
     assert re.search(r"PASS  policy allows Decrypt key \w+ via secretsmanager", output)
     assert re.search(r"PASS  policy denies Decrypt key \w+ directly", output)
     python = checkout.path / ".venv/bin/python"
@@ -193,6 +214,65 @@ def test_a_customer_managed_key_is_read_through_and_its_grant_is_needed(checkout
     result = checkout.make("smoke")
     output = result.stdout + result.stderr
     assert result.returncode != 0 and "FAIL  invoke" in output and "may not read it" in output, output[-2000:]
+
+
+def test_a_misspelt_tfvars_key_is_refused_before_anything_runs(checkout: Checkout) -> None:
+    """Terraform would ignore `memroy_size`: every make target refuses it first, naming the app, the line and the key meant."""
+    tfvars = checkout.path / "terraform/envs/sandbox/terraform.tfvars"
+    original = tfvars.read_text()
+    tfvars.write_text(original.replace("memory_size = 512", "memroy_size = 512"))
+    try:
+        for target in ("plan", "deploy", "smoke", "package"):
+            result = checkout.make(target)
+            errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+            assert result.returncode == 2 and errors, (target, result.stderr[-1500:])
+            assert re.search(
+                r'terraform.tfvars:\d+: unknown key "memroy_size" in app orders: .*did you mean "memory_size"', errors[0]
+            )
+            assert "==> terraform plan" not in result.stderr
+    finally:
+        tfvars.write_text(original)
+
+
+def test_a_third_app_is_one_tfvars_entry_and_a_folder(checkout: Checkout) -> None:
+    """No other file edited: deploy, put-secret, smoke (APP= too), rotate and plan all cover the new app."""
+    tfvars = checkout.path / "terraform/envs/sandbox/terraform.tfvars"
+    original = tfvars.read_text()
+    tfvars.write_text(original.rstrip().removesuffix("}") + BILLING + "}\n")
+    folder = checkout.path / "apps" / "billing"
+    folder.mkdir(parents=True)
+    (folder / "handler.py").write_text(BILLING_HANDLER)
+    output = ok(checkout.make("deploy"))
+    assert "app billing (sandbox-billing)" in output and "FAIL" not in output
+    assert "PASS  policy denies every item of app billing" in output  # the others are denied billing's items
+    assert "/sandbox/billing/secrets/stripe_key: demo value set" in output
+    ok(checkout.make("put-secret", "NAME=/sandbox/billing/secrets/stripe_key", stdin="sk-" + secrets.token_hex(8)))
+    smoke = ok(checkout.make("smoke", "APP=billing"))
+    assert "app billing" in smoke and "app demo" not in smoke and "FAIL" not in smoke
+    rotated = ok(checkout.make("rotate", "APP=billing"))
+    assert "/sandbox/billing/secrets/stripe_key: rotated" in rotated and "/sandbox/demo/" not in rotated
+    assert "ENV=sandbox: no risks found · no changes" in ok(checkout.make("plan"))
+    # Back to the two demo apps: billing's resources are destroyed by the next deploy.
+    tfvars.write_text(original)
+    ok(checkout.make("deploy"))
+
+
+BILLING = """
+  billing = {
+    secrets = {
+      "secrets/stripe_key" = { rotation = { strategy = "generated", days = 30 } }
+    }
+    parameters = { "config/api_url" = { value = "https://api.stripe.com" } }
+  }
+"""
+BILLING_HANDLER = """import secrets_client
+import smoke_probe
+
+
+@smoke_probe.answers
+def handler(event, context):
+    return {"key_length": len(secrets_client.get_secret("secrets/stripe_key"))}
+"""
 
 
 def test_destroy_then_smoke_says_nothing_is_deployed(checkout: Checkout) -> None:

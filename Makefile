@@ -48,7 +48,7 @@ rotate: check-env setup ## Rotate opted-in secrets now: NAME=/env/app/scope/name
 invoke: check-env setup ## Invoke APP's function: EVENT='{...}' or EVENT_FILE=path; prints result and log, masked
 	@$(PY) -m scripts.cli invoke
 
-migrate: check-env setup package ## Move a single-app ENV (tfvars and state) to the apps map, replacing nothing
+migrate: check-env setup ## Move a single-app ENV (tfvars and state) to the apps map, replacing nothing
 	@$(PY) -m scripts.cli migrate
 
 destroy: check-env setup package ## Destroy the deployment (AWS environments need CONFIRM=<env>)

@@ -213,7 +213,7 @@ def test_a_customer_managed_key_is_read_through_and_its_grant_is_needed(checkout
     subprocess.run([str(python), "-c", STRIP_DECRYPT], cwd=checkout.path, env=checkout.env, check=True)
     result = checkout.make("smoke")
     output = result.stdout + result.stderr
-    assert result.returncode != 0 and "FAIL  invoke" in output and "may not read it" in output, output[-2000:]
+    assert result.returncode != 0 and "FAIL  read secrets/api_key" in output and "may not read it" in output, output[-2000:]
 
 
 def test_a_misspelt_tfvars_key_is_refused_before_anything_runs(checkout: Checkout) -> None:
@@ -248,7 +248,7 @@ def test_a_third_app_is_one_tfvars_entry_and_a_folder(checkout: Checkout) -> Non
     assert "/sandbox/billing/secrets/stripe_key: demo value set" in output
     ok(checkout.make("put-secret", "NAME=/sandbox/billing/secrets/stripe_key", stdin="sk-" + secrets.token_hex(8)))
     smoke = ok(checkout.make("smoke", "APP=billing"))
-    assert "app billing" in smoke and "app demo" not in smoke and "FAIL" not in smoke
+    assert "app billing (sandbox-billing)" in smoke and "app demo (sandbox-demo)" not in smoke and "FAIL" not in smoke
     rotated = ok(checkout.make("rotate", "APP=billing"))
     assert "/sandbox/billing/secrets/stripe_key: rotated" in rotated and "/sandbox/demo/" not in rotated
     assert "ENV=sandbox: no risks found · no changes" in ok(checkout.make("plan"))

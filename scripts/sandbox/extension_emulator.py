@@ -463,8 +463,7 @@ class _RequestReader(io.RawIOBase):
     def __init__(self, sock: socket.socket, seconds: float) -> None:
         self._sock = sock
         self._ends = time.monotonic() + seconds
-        self.received = 0
-        self.ended = False  # the client closed its side (EOF)
+        self.ended = False  # the client closed its side (EOF) while a line was still being read
 
     def readable(self) -> bool:
         return True
@@ -475,7 +474,6 @@ class _RequestReader(io.RawIOBase):
             raise TimeoutError("request deadline passed")
         self._sock.settimeout(left)
         count = self._sock.recv_into(buffer)
-        self.received += count
         self.ended = self.ended or count == 0
         return count
 

@@ -176,6 +176,7 @@ def test_the_limits_are_the_ones_aws_publishes() -> None:
     assert put_value.MAX_PARAMETER_BYTES["Standard"] == 4 * 1024 and put_value.MAX_PARAMETER_BYTES["Advanced"] == 8 * 1024
 
 
+@pytest.mark.functional  # a real moto server: not in make test-unit
 def test_a_securestring_over_4096_bytes_goes_to_a_real_parameter_store_in_the_advanced_tier(aws_env: str) -> None:
     """put(..., tier="Advanced") writes that tier: a real moto server keeps the 5,000-byte value as Advanced."""
     import boto3

@@ -58,7 +58,7 @@ def read_value(file: str | None) -> str:
     else:
         raw = sys.stdin.buffer.read()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UserError("the value is UTF-16 text (it starts with a UTF-16 byte order mark); save it as UTF-8 and run again")
+        raise UserError("the value is not UTF-8 text: it starts with a UTF-16 byte order mark; save it as UTF-8 and run again")
     try:
         value = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

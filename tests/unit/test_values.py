@@ -119,7 +119,7 @@ def test_a_utf8_byte_order_mark_at_the_start_is_dropped_with_a_note(tmp_path: Pa
     [
         (b"CANARY\x00-nul", r"NUL byte \(byte 6 of 11\)"),
         ("CANARY".encode("utf-16-le"), r"NUL byte \(byte 1 of 12\).*UTF-16"),  # UTF-16 without a BOM is valid UTF-8
-        ("CANARY".encode("utf-16"), "UTF-16 text"),  # with its BOM (Windows PowerShell's >)
+        ("CANARY".encode("utf-16"), "not UTF-8 text: it starts with a UTF-16 byte order mark"),  # PowerShell's >
     ],
 )
 def test_nul_and_utf16_are_refused_without_echoing_the_value(tmp_path: Path, raw: bytes, message: str) -> None:

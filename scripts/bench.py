@@ -16,6 +16,10 @@ of docs/benchmarks.md (between its markers). What each number means: docs/benchm
    Billed as AWS's price list bills: Secrets Manager every API call ($0.05 per 10,000);
    Parameter Store standard-tier parameters at standard throughput free.
 3. Warm read latency. 4. Sandbox `make deploy` in a fresh copy: from clean, then no change.
+5. The extension emulation under concurrent load: 1,000 reads (cache hits) from 64 threads through
+   the function's own transport, each a new connection; p50 / p99 / max and how many were answered
+   within the client's DEADLINE; the same load with socketserver's default listen backlog of 5, and
+   from one thread, in the same run.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -442,6 +448,124 @@ def _median_us(call: Callable[[], Any], repeat: int) -> float:
     return statistics.median(samples) * 1e6
 
 
+# --- 5. the extension emulation under concurrent load -------------------------------------------
+
+LOAD_REQUESTS, LOAD_THREADS = 1000, 64
+LOAD_OURS = f"{LOAD_THREADS} threads, the emulation as it ships"
+LOAD_BACKLOG_5 = f"{LOAD_THREADS} threads, listen backlog 5 (socketserver's)"
+LOAD_SCENARIOS = {  # name: (threads, listen backlog; None: the emulation's own)
+    LOAD_OURS: (LOAD_THREADS, None),
+    LOAD_BACKLOG_5: (LOAD_THREADS, 5),
+    "1 thread, the emulation as it ships": (1, None),
+}
+
+
+def client_module() -> Any:
+    """lambda_src/secrets_client.py, the function's own client."""
+    if str(LAMBDA_SRC) not in sys.path:
+        sys.path.insert(0, str(LAMBDA_SRC))
+    import secrets_client
+
+    return secrets_client
+
+
+def concurrent_load(
+    port: int, token: str, targets: list[str], *, requests: int = LOAD_REQUESTS, threads: int = LOAD_THREADS
+) -> list[tuple[str, int | str, bytes, float]]:
+    """`requests` GETs (target i % len(targets)) from `threads` threads released at once, each through the
+    function's own transport (secrets_client.http_get: a new connection per request, the client's DEADLINE as
+    its timeout). Returns (target, HTTP status or the exception's name, body, seconds) per request."""
+    secrets_client = client_module()
+    headers = {secrets_client.TOKEN_HEADER: token}
+    order = iter(range(requests))
+    lock = threading.Lock()
+    results: list[tuple[str, int | str, bytes, float]] = []
+    start = threading.Barrier(threads)
+
+    def worker() -> None:
+        start.wait()
+        while True:
+            with lock:
+                index = next(order, None)
+            if index is None:
+                return
+            target = targets[index % len(targets)]
+            started = time.perf_counter()
+            try:
+                outcome, body = secrets_client.http_get(port, target, headers, secrets_client.DEADLINE)
+            except Exception as exc:  # noqa: BLE001 (a timeout or a dropped connection is a result here)
+                outcome, body = type(exc).__name__, b""
+            results.append((target, outcome, body, time.perf_counter() - started))
+
+    workers = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    return results
+
+
+def nearest_rank(values: list[float], percent: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least `percent` % of the values at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(len(ordered) * percent / 100) - 1)]
+
+
+@contextmanager
+def emulation_process(backlog: int | None = None) -> Iterator[int]:
+    """The extension emulation in its own process, as the sandbox runs it beside the function (reading moto
+    through AWS_ENDPOINT_URL); `backlog` replaces its listen backlog (Linux applies a second listen()'s).
+    Yields its port once it accepts connections."""
+    port = free_port()
+    code = (
+        "from scripts.sandbox import extension_emulator as e\n"
+        f"s = e.Settings(http_port={port})\n"
+        f"m = e.Emulator(s, e.Backend('bench', s), {AWS_ENV['AWS_SESSION_TOKEN']!r})\n"
+        "m.invoked.set()\n"
+        "server = e.make_server(m)\n"
+        + (f"server.socket.listen({backlog})\n" if backlog is not None else "")
+        + "server.serve_forever()\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=dict(os.environ))
+    try:
+        ends = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()  # a bare connect is not logged
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > ends:
+                    raise UserError(f"the extension emulation did not start on port {port}") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def emulation_load() -> dict[str, dict[str, Any]]:
+    """LOAD_REQUESTS reads of one secret from the emulation's cache (warmed first), per LOAD_SCENARIOS."""
+    secrets_client = client_module()
+    token = AWS_ENV["AWS_SESSION_TOKEN"]
+    target = "/secretsmanager/get?secretId=" + secrets_client._quote(SECRET)
+    summary: dict[str, dict[str, Any]] = {}
+    for name, (threads, backlog) in LOAD_SCENARIOS.items():
+        with emulation_process(backlog) as port:
+            secrets_client.http_get(port, target, {secrets_client.TOKEN_HEADER: token}, secrets_client.DEADLINE)
+            results = concurrent_load(port, token, [target], threads=threads)
+        seconds = [took for _, _, _, took in results]  # a request that failed counts with the time it took to fail
+        summary[name] = {
+            "threads": threads,
+            "requests": len(results),
+            "answered": sum(outcome == 200 for _, outcome, _, _ in results),
+            "failures": dict(Counter(str(outcome) for _, outcome, _, _ in results if outcome != 200)),
+            "p50_ms": nearest_rank(seconds, 50) * 1e3,
+            "p99_ms": nearest_rank(seconds, 99) * 1e3,
+            "max_ms": max(seconds) * 1e3,
+        }
+    return summary
+
+
 # --- 4. deploy ---------------------------------------------------------------------------
 
 
@@ -548,10 +672,43 @@ def report(data: dict[str, Any]) -> str:
         "| --- | --: |",
     ]
     lines += [f"| {name} | {value:,.1f} |" for name, value in data["latency_us"].items()]
+    lines += load_report(data.get("load", {}))
     if data["deploy_s"]:
         lines += ["", "### Sandbox deploy (lower is better)", "", "| run | seconds |", "| --- | --: |"]
         lines += [f"| {name} | {value:.1f} |" for name, value in data["deploy_s"].items()]
     return "\n".join(lines) + "\n"
+
+
+def load_report(load: dict[str, dict[str, Any]]) -> list[str]:
+    """The concurrent-load section: one row per scenario, the goal and the ratio to socketserver's backlog."""
+    if not load:
+        return []
+    p99 = load[LOAD_OURS]["p99_ms"]
+    lines = [
+        "",
+        "### The extension emulation under concurrent load (lower is better)",
+        "",
+        f"{LOAD_REQUESTS:,} reads of one secret from the emulation's cache (warmed first); each read a new",
+        "connection through the function's own transport (secrets_client.http_get, timeout = its DEADLINE),",
+        "the threads released at once; the emulation in its own process, as the sandbox runs it beside the",
+        "function. Nearest-rank percentiles over every request; one that failed counts with its time to fail.",
+        "",
+        "| load | answered (HTTP 200) | p50 ms | p99 ms | max ms |",
+        "| --- | --: | --: | --: | --: |",
+    ]
+    for name, row in load.items():
+        answered = f"{row['answered']:,} / {row['requests']:,}"
+        lines.append(f"| {name} | {answered} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['max_ms']:.1f} |")
+    lines.append("")
+    for name, row in load.items():
+        if row["failures"]:
+            failed = ", ".join(f"{count} {kind}" for kind, count in row["failures"].items())
+            lines.append(f"- {name}, not answered in time: {failed}.")
+    lines += [
+        f"- p99 at {LOAD_THREADS} threads: **{p99:.1f} ms** (goal < 100 ms on loopback: {'met' if p99 < 100 else 'not met'});",
+        f"  with socketserver's default backlog of 5 instead, the p99 is {load[LOAD_BACKLOG_5]['p99_ms'] / p99:.0f}x that.",
+    ]
+    return lines
 
 
 def chart(data: dict[str, Any], path: Path) -> None:
@@ -655,6 +812,8 @@ def main() -> int:
             calls = backend_calls(proxy)
             step("warm read latency")
             latency = warm_latency()
+            step(f"the extension emulation under load: {LOAD_REQUESTS:,} reads from {LOAD_THREADS} threads, and alternatives")
+            load = emulation_load()
         finally:
             proxy.close()
         time.sleep(0.5)  # moto writes its log line after answering
@@ -673,6 +832,7 @@ def main() -> int:
         "proxy_total": proxy.total,
         "moto_total": moto_total,
         "latency_us": latency,
+        "load": load,
         "deploy_s": deploy,
         "compared": list(CLIENT_DIRS),  # other clients timed with --also-client (not alternatives)
     }

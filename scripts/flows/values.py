@@ -15,17 +15,36 @@ from pathlib import Path
 
 from scripts.common import UserError, say
 from scripts.deployment import App, Deployment, Item
+from scripts.review.cost import PRICES
 from scripts.targets import Target
 
+# Size limits, checked here: values never reach Terraform, so no plan-time validation sees them.
+# - Secrets Manager: SecretString "Length Constraints: Minimum length of 1. Maximum length of 65536" (API
+#   reference, PutSecretValue / SecretValueEntry; the service model botocore ships says max 65536 too).
+# - Parameter Store: "Standard parameters have a value limit of 4 KB. Advanced parameters have a value limit
+#   of 8 KB" (API reference, PutParameter, Value; user guide "Managing parameter tiers": maximum size of a
+#   parameter value, 4 KB / 8 KB). Intelligent-Tiering moves a value over 4 KB to the Advanced tier.
+# Counted in UTF-8 bytes: AWS's Standard-tier refusal speaks of 4096 characters, so bytes never pass more.
 MAX_SECRET_BYTES = 65536
-MAX_STANDARD_PARAMETER_BYTES = 4096
+MAX_PARAMETER_BYTES = {"Standard": 4096, "Advanced": 8192, "Intelligent-Tiering": 8192}
 
 
 def read_value(file: str | None) -> str:
-    """The value from a file, or from stdin (prompting without echo on a terminal); one trailing newline dropped.
+    """The value from a file, or from stdin (prompting without echo on a terminal), by these rules (README,
+    "Setting secret values"), each refusal one line with the fix and never a byte of the value:
 
-    Refused: an empty or whitespace-only value, and bytes that are not UTF-8 (Secrets
-    Manager's SecretString and Parameter Store's values are text).
+    - UTF-8 text only (Secrets Manager's SecretString and Parameter Store's values are text); UTF-16 (what
+      Windows PowerShell's `>` writes) is named as such.
+    - A UTF-8 byte order mark at the very start is dropped, with a note: it marks the encoding (Windows
+      editors write it), it is not text, and kept it would make the value differ from what was typed.
+    - One line ending at the end is dropped: `\n` or `\r\n` (an editor's or `echo`'s last newline). A
+      second one is part of the value, as are line endings inside it.
+    - A value that then ends in `\r` is refused: a lone carriage return is invisible, no credential format
+      ends in one, and it comes from a broken conversion or a paste; dropping it silently would change the
+      value unseen, keeping it would store a credential that never matches.
+    - A NUL anywhere is refused: text does not hold one; it means binary data or UTF-16.
+    - An empty or whitespace-only value is refused. Other whitespace (leading or trailing spaces and tabs)
+      is kept as it is.
     """
     if file:
         try:
@@ -38,14 +57,32 @@ def read_value(file: str | None) -> str:
         raw = getpass.getpass("value (not echoed): ").encode()
     else:
         raw = sys.stdin.buffer.read()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UserError("the value is not UTF-8 text: it starts with a UTF-16 byte order mark; save it as UTF-8 and run again")
     try:
         value = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UserError(
             f"the value is not UTF-8 text (byte {exc.start} of {len(raw)}); store text, e.g. base64 of binary data"
         ) from None
-    value = value[:-1] if value.endswith("\n") else value
-    value = value[:-1] if value.endswith("\r") else value
+    if value.startswith("\ufeff"):
+        value = value[1:]
+        say("note: the UTF-8 byte order mark at the start was dropped (it marks the encoding; it is not part of the value)")
+    if value.endswith("\r\n"):
+        value = value[:-2]
+    elif value.endswith("\n"):
+        value = value[:-1]
+    if value.endswith("\r"):
+        raise UserError(
+            "the value ends in a carriage return (\\r) with no newline after it; remove it "
+            "(e.g. tr -d '\\r' < FILE > FILE.new) and run again: a value cannot end in one"
+        )
+    if "\x00" in value:
+        at = raw.index(b"\x00")
+        raise UserError(
+            f"the value holds a NUL byte (byte {at} of {len(raw)}): binary data or UTF-16, not text; "
+            "save it as UTF-8 text, or store binary data base64-encoded"
+        )
     if not value.strip():
         raise UserError("the value is empty or only whitespace; pipe the real value on stdin or give FILE=path")
     return value
@@ -82,19 +119,38 @@ def _json_object(item: Item, value: str) -> None:
         raise UserError(f'{item.name} is declared format = "json": give a JSON object ({{...}}), not a {type(decoded).__name__}')
 
 
+def check_size(kind: str, name: str, value: str | bytes, tier: str = "Standard") -> None:
+    """Refuse a value over its service's limit (see MAX_SECRET_BYTES) before any call, naming the fix."""
+    size = len(value.encode() if isinstance(value, str) else value)
+    if kind == "secret":
+        if size > MAX_SECRET_BYTES:
+            raise UserError(
+                f"{name}: the value is {size:,} bytes; a Secrets Manager secret holds at most {MAX_SECRET_BYTES:,}: "
+                "store the data elsewhere (e.g. an S3 object encrypted with KMS) and keep its location here"
+            )
+        return
+    limit = MAX_PARAMETER_BYTES[tier]
+    if size <= limit:
+        return
+    secret = f"declare it as a secret instead (Secrets Manager holds {MAX_SECRET_BYTES:,} bytes)"
+    if limit < max(MAX_PARAMETER_BYTES.values()):
+        advanced = f"{MAX_PARAMETER_BYTES['Advanced']:,} bytes, ${PRICES['ssm_advanced_month']:.2f} per parameter-month"
+        raise UserError(
+            f"{name}: the value is {size:,} bytes; a {tier}-tier SecureString holds at most {limit:,}: {secret}, "
+            f"or give the parameter the Advanced tier ({advanced})"
+        )
+    raise UserError(
+        f"{name}: the value is {size:,} bytes; a SecureString holds at most {limit:,} even in the {tier} tier; {secret}"
+    )
+
+
 def put(target: Target, app: App, item: Item, value: str | bytes) -> str:
     """Store the value; return the new version's id."""
-    size = len(value.encode() if isinstance(value, str) else value)
+    check_size(item.kind, item.name, value, item.tier)
     if item.kind == "secret":
-        if size > MAX_SECRET_BYTES:
-            raise UserError(f"{item.name}: the value is {size} bytes; Secrets Manager takes at most {MAX_SECRET_BYTES}")
         field = {"SecretBinary": value} if isinstance(value, bytes) else {"SecretString": value}
         response = target.client("secretsmanager", app.region).put_secret_value(SecretId=item.name, **field)
         return response["VersionId"]
-    if size > MAX_STANDARD_PARAMETER_BYTES:
-        raise UserError(
-            f"{item.name}: the value is {size} bytes; a standard parameter takes at most {MAX_STANDARD_PARAMETER_BYTES}"
-        )
     key = {"KeyId": app.kms_key_arn} if app.kms_key_arn else {}  # else the AWS managed key aws/ssm
     response = target.client("ssm", app.region).put_parameter(
         Name=item.name,

@@ -20,14 +20,21 @@ INVOKE event (the INIT phase) it answers 400, as the real one does. Where the ma
 documents nothing, the emulation answers as AWS's open-source Secrets Manager Agent does:
 its check order, its refusals of X-Forwarded-For and unknown query parameters, its
 {"__type", "message"} error bodies, 502 when the backend is unreachable, 504 past the
-configured timeout; 429 when throttled is an emulator choice, so clients back off.
+configured timeout; 429 when throttled is an emulator choice, so clients back off. Its listener
+follows the Agent too (make_server): a backlog of 128, a 61 s deadline per connection, 400 for a
+request line that is not HTTP/1.x; a repeated token header is refused (the Agent takes the first).
 """
 
 from __future__ import annotations
 
 import base64
+import http.client
+import io
 import json
 import os
+import queue
+import re
+import socket
 import sys
 import threading
 import time
@@ -36,6 +43,7 @@ import urllib.request
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -127,9 +135,11 @@ class BackendTimeout(Refused):
 
 
 def log(settings: Settings, level: str, message: str) -> None:
-    """One line to the function's log, if the level is enabled."""
+    """One line to the function's log, if the level is enabled; written in one call, so that lines from
+    concurrent requests never run together (print writes the newline separately)."""
     if LEVELS[level] >= LEVELS[settings.log_level]:
-        print(f"[{NAME}] {level} {message}", file=sys.stderr, flush=True)
+        sys.stderr.write(f"[{NAME}] {level} {message}\n")
+        sys.stderr.flush()
 
 
 def _json_default(value: Any) -> Any:
@@ -356,9 +366,12 @@ class Emulator:
         if "x-forwarded-for" in headers:
             log(self.settings, "WARN", "request with an X-Forwarded-For header refused")
             return 400, error_body("BadRequest", "Forwarded")
-        if not self.token or headers.get(TOKEN_HEADER.lower()) != self.token:
-            log(self.settings, "WARN", f"request without the right {TOKEN_HEADER} header refused")
-            return 403, error_body("Forbidden", f"missing or wrong {TOKEN_HEADER} header")
+        presented = headers.get(TOKEN_HEADER.lower())
+        if not self.token or presented != self.token:
+            # A repeated field arrives combined as "a, b" (RFC 9110 section 5.3): never the token, so refused too.
+            problem = "repeated" if presented is not None and ", " in presented else "missing or wrong"
+            log(self.settings, "WARN", f"request with a {problem} {TOKEN_HEADER} header refused")
+            return 403, error_body("Forbidden", f"{problem} {TOKEN_HEADER} header")
         if method != "GET":
             return 405, error_body("MethodNotAllowed", "only GET is allowed")
         route = ROUTES.get(path)
@@ -426,36 +439,200 @@ class Emulator:
         )
 
 
-def make_server(emulator: Emulator) -> ThreadingHTTPServer:
-    """The HTTP server on localhost:<port>, answering with `emulator`."""
+# Where the managed layer documents nothing about its listener, the emulation follows AWS's Secrets
+# Manager Agent (aws/aws-secretsmanager-agent 2.0.0: hyper 1 on tokio, mio 1.2 underneath):
+# - backlog: tokio's TcpListener::bind listens with mio's backlog, 128 since mio 1.0.3 ("the same
+#   backlog value as the standard library", mio src/net/tcp/listener.rs). Python's own socket.listen()
+#   default is min(SOMAXCONN, 128) too; socketserver's 5 is what made 16 concurrent readers wait 1 s.
+# - a deadline: the Agent wraps each connection in tokio::time::timeout(MAX_REQ_TIME_SEC = 61 s) and
+#   logs "Failed to serve connection" once when it fires (src/server.rs, src/constants.rs).
+# - a request line that is not `METHOD SP target SP HTTP/1.x`: hyper answers 400 (proto/h1/role.rs,
+#   Server::on_error: Parse::Version / Parse::Uri / Parse::Method -> BAD_REQUEST); 414 and 431 for
+#   a request line or header fields too long.
+LISTEN_BACKLOG = 128
+REQUEST_SECONDS = 61.0
+MAX_LINE = 65536  # bytes of the request line and of each header field line (http.server's own limits)
+HTTP_VERSIONS = (b"HTTP/1.0", b"HTTP/1.1")
+METHOD = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # a token (RFC 9110 section 9.1)
+
+
+class _RequestReader(io.RawIOBase):
+    """The connection's bytes with one deadline for the whole request: each recv waits only for the
+    time left, so a client trickling a byte at a time is cut off as surely as one sending nothing."""
+
+    def __init__(self, sock: socket.socket, seconds: float) -> None:
+        self._sock = sock
+        self._ends = time.monotonic() + seconds
+        self.ended = False  # the client closed its side (EOF) while a line was still being read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self._ends - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("request deadline passed")
+        self._sock.settimeout(left)
+        count = self._sock.recv_into(buffer)
+        self.ended = self.ended or count == 0
+        return count
+
+
+class _Workers:
+    """Daemon threads serving connections, started on demand and reused once idle. ThreadingMixIn starts a
+    thread per connection, which costs more than the rest of a cache hit (about half the p99 under load);
+    like it, there is no cap, so slow clients holding threads never make the others wait."""
+
+    def __init__(self, serve: Any) -> None:
+        self._serve = serve
+        self._queue: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0  # threads that finished their connection and wait for the next
+        self._started = 0
+
+    def submit(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            reuse = self._idle > 0
+            if reuse:
+                self._idle -= 1
+            else:
+                self._started += 1
+        self._queue.put((request, client_address))
+        if not reuse:
+            threading.Thread(target=self._run, name=f"{NAME}-connection", daemon=True).start()
+
+    def stop(self) -> None:
+        """Each thread ends once it is done with its connection."""
+        with self._lock:
+            for _ in range(self._started):
+                self._queue.put(None)
+            self._started = self._idle = 0
+
+    def _run(self) -> None:
+        while (work := self._queue.get()) is not None:
+            self._serve(*work)
+            with self._lock:
+                self._idle += 1
+
+
+class _Incomplete(Exception):
+    """The client closed its side before the request's header fields ended."""
+
+
+def make_server(emulator: Emulator, *, request_seconds: float = REQUEST_SECONDS) -> ThreadingHTTPServer:
+    """The HTTP server on localhost:<port>, answering with `emulator`; one request per connection.
+
+    Listens with a backlog of LISTEN_BACKLOG; a client gets `request_seconds` to send its whole request
+    and again to take the answer, then is cut off with one WARN line (no answer, no traceback). A request
+    line that is not HTTP/1.x answers 400; repeated header fields are combined (RFC 9110 section 5.3), so
+    a repeated token header never matches the token. Nothing a client does makes the server print a traceback.
+    """
+    settings = emulator.settings
 
     class Handler(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
+        def setup(self) -> None:
+            super().setup()
+            self.reader = _RequestReader(self.connection, request_seconds)
+            self.rfile = io.BufferedReader(self.reader)
+            self.command, self.requestline = "", ""
+            self.request_version = "HTTP/1.0"  # so that every answer, even to an HTTP/0.9 line, has a status line
+
+        def handle(self) -> None:
+            """One request, each failure one log line: the client's own faults at WARN, never a traceback."""
+            answering = False
+            try:
+                request = self._read_request()
+                if request is None:
+                    return
+                answering = True
+                self.connection.settimeout(request_seconds)  # the time the client gets to take the answer
+                self._send(*request)
+            except TimeoutError:
+                missed = "took no answer" if answering else "sent no complete request"
+                log(settings, "WARN", f"slow client: {missed} within {request_seconds:g} s; connection closed")
+            except _Incomplete:
+                log(settings, "WARN", "client closed the connection before its request was complete; nothing answered")
+            except OSError as exc:  # reset or broken pipe: the client went away
+                log(settings, "WARN", f"client closed the connection early ({type(exc).__name__}); nothing more sent")
+
+        def _read_request(self) -> tuple[int, bytes] | None:
+            """(status, body) to answer, or None when a connection closed without a byte (a port probe)."""
+            line = self.rfile.readline(MAX_LINE + 1)
+            if line in (b"\r\n", b"\n"):  # RFC 9112 section 2.2: ignore an empty line before the request line
+                line = self.rfile.readline(MAX_LINE + 1)
+            if not line:
+                return None
+            if len(line) > MAX_LINE:
+                log(settings, "WARN", "request line too long refused")
+                return 414, error_body("URITooLong", f"the request line is longer than {MAX_LINE} bytes")
+            if not line.endswith(b"\n"):
+                raise _Incomplete
+            words = line.rstrip(b"\r\n").split(b" ")
+            if len(words) != 3 or not METHOD.fullmatch(words[0]) or not words[1] or words[2] not in HTTP_VERSIONS:
+                log(settings, "WARN", "malformed request line refused (expected METHOD SP target SP HTTP/1.x)")
+                return 400, error_body("BadRequest", "malformed request line: expected METHOD SP target SP HTTP/1.x")
+            self.command, self.path, self.request_version = (word.decode("iso-8859-1") for word in words)
+            try:
+                fields = http.client.parse_headers(self.rfile)
+            except http.client.HTTPException as exc:  # a line over MAX_LINE, or more than 100 fields
+                log(settings, "WARN", f"request header fields too large refused ({type(exc).__name__})")
+                return 431, error_body("RequestHeaderFieldsTooLarge", "a header field line is too long or there are too many")
+            if self.reader.ended:
+                raise _Incomplete
+            # A field repeated is combined into one comma-separated value (RFC 9110 section 5.3): the value of
+            # a repeated token header is never the token, so it is refused (the Agent would take the first).
+            headers: dict[str, str] = {}
+            for name, value in fields.items():
+                key = name.lower()
+                headers[key] = f"{headers[key]}, {value}" if key in headers else value
             try:
                 url = urllib.parse.urlsplit(self.path)
                 # First value of each parameter wins, in the URL's order.
                 query: dict[str, str] = {}
                 for key, value in urllib.parse.parse_qsl(url.query, keep_blank_values=True):
                     query.setdefault(key, value)
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                status, body = emulator.handle(self.command, url.path, query, headers)
-            except Exception as exc:  # malformed request line or query: an answer, not a dropped connection
-                log(emulator.settings, "ERROR", f"malformed request refused: {type(exc).__name__}")
-                status, body = 400, error_body("BadRequest", "malformed request")
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json" if status == 200 or body.startswith(b"{") else "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            except ValueError as exc:  # an unparseable target: an answer, not a dropped connection
+                log(settings, "WARN", f"malformed request target refused: {type(exc).__name__}")
+                return 400, error_body("BadRequest", "malformed request target")
+            try:
+                return emulator.handle(self.command, url.path, query, headers)
+            except Exception as exc:  # never a dropped connection: an answer, and one line without a traceback
+                log(settings, "ERROR", f"request failed unexpectedly: {type(exc).__name__}")
+                return 500, error_body("InternalFailure", OPAQUE_ERROR.decode())
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _answer
+        def _send(self, status: int, body: bytes) -> None:
+            """The answer in one write: a head written apart from the body waits on Nagle and delayed ACKs."""
+            kind = "application/json" if status == 200 or body.startswith(b"{") else "text/plain"
+            head = (
+                f"{self.protocol_version} {status} {HTTPStatus(status).phrase}\r\n"
+                f"Date: {self.date_time_string()}\r\nContent-Type: {kind}\r\nContent-Length: {len(body)}\r\n"
+                "Connection: close\r\n\r\n"
+            )
+            self.wfile.write(head.encode("latin-1") + (b"" if self.command == "HEAD" else body))
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib's name)
             return  # request lines carry names only, but stay quiet like the real extension
 
-    server = ThreadingHTTPServer(("127.0.0.1", emulator.settings.http_port), Handler)
-    server.daemon_threads = True
-    return server
+    class Server(ThreadingHTTPServer):
+        request_queue_size = LISTEN_BACKLOG  # socketserver's default is 5
+        daemon_threads = True
+
+        def __init__(self, address: tuple[str, int], handler: Any) -> None:
+            super().__init__(address, handler)
+            self.workers = _Workers(self.process_request_thread)
+
+        def process_request(self, request: Any, client_address: Any) -> None:
+            self.workers.submit(request, client_address)
+
+        def server_close(self) -> None:
+            super().server_close()
+            self.workers.stop()
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            """Anything else a connection raised: one line with the exception's type, never a traceback."""
+            log(settings, "ERROR", f"connection failed: {type(sys.exc_info()[1]).__name__}")
+
+    return Server(("127.0.0.1", settings.http_port), Handler)
 
 
 def _extensions_api(

@@ -181,16 +181,17 @@ def test_the_limits_are_the_ones_aws_publishes() -> None:
 
 @pytest.mark.functional  # a real moto server: not in make test-unit
 def test_a_securestring_over_4096_bytes_goes_to_a_real_parameter_store_in_the_advanced_tier(aws_env: str) -> None:
-    """put(..., tier="Advanced") writes that tier: a real moto server keeps the 5,000-byte value as Advanced."""
+    """A SecureString declared tier = "Advanced" is written in that tier: a real moto server keeps the 5,000-byte value."""
     import boto3
 
     class Sandbox:
         def client(self, service: str, region: str) -> object:
             return boto3.client(service, region_name=region)
 
-    stack = {"region": "us-east-1", "function_name": "f"}
+    app = SimpleNamespace(region="us-east-1", function_name="f", kms_key_arn=None)
     name = "/test/values/secrets/advanced"
-    put_value.put(Sandbox(), stack, "secure_parameter", name, "y" * 5000, tier="Advanced")  # type: ignore[arg-type]
+    item = Item("values", "secrets/advanced", name, "secure_parameter", tier="Advanced")
+    put_value.put(Sandbox(), app, item, "y" * 5000)  # type: ignore[arg-type]
     ssm = boto3.client("ssm", region_name="us-east-1")
     described = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])
     assert described["Parameters"][0]["Tier"] == "Advanced"

@@ -19,6 +19,7 @@ LAYERS = {  # the first matching prefix decides
     "scripts.checkov": 1,
     "scripts.terraform": 1,
     "scripts.iam": 1,
+    "scripts.aws_errors": 1,
     "scripts.review": 1,
     "scripts.rotation_status": 1,
     "scripts.sandbox": 1,

@@ -13,6 +13,7 @@ SCRIPTS = ROOT / "scripts"
 LAYERS = {  # the first matching prefix decides
     "scripts.review.__main__": 4,  # commands inside a package of parts
     "scripts.review.post": 4,
+    "scripts.ci.__main__": 4,
     "scripts.common": 0,
     "scripts.toolchain": 1,
     "scripts.package": 1,
@@ -20,6 +21,7 @@ LAYERS = {  # the first matching prefix decides
     "scripts.terraform": 1,
     "scripts.iam": 1,
     "scripts.aws_errors": 1,
+    "scripts.ci": 1,
     "scripts.review": 1,
     "scripts.rotation_status": 1,
     "scripts.sandbox": 1,

@@ -185,6 +185,9 @@ class Scope:
             raise UserError(f"{tfvars.relative_to(ROOT)} names no app or no region: cannot scope the roles' policies")
         backend = next(p for p in (AWS_ROOT / f"{env}.backend.hcl", AWS_ROOT / f"{env}.backend.hcl.example") if p.is_file())
         state = _strip(hcl2.loads(backend.read_text()))
+        example = _strip(hcl2.loads((AWS_ROOT / f"{env}.backend.hcl.example").read_text()))
+        if not bucket and state["bucket"] == example["bucket"]:
+            raise UserError(f"name the state bucket of ENV={env}: TF_STATE_BUCKET=<bucket>, or in {env}.backend.hcl")
         if not re.fullmatch(r"\d{12}", account or ""):
             raise UserError(f"ACCOUNT={account or ''}: give the 12-digit ID of the account the roles and the stack live in")
         rotation = any(r is True or (isinstance(r, dict) and r.get("enabled") is True) for r in _found(values, "rotation"))

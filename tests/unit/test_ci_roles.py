@@ -148,16 +148,18 @@ def test_every_action_is_an_operation_of_its_service() -> None:
 
 def test_make_target_prints_a_policy_and_refuses_bad_input() -> None:
     """`python -m scripts.ci policy` (make ci-policy) prints JSON; bad input is one line and exit 2."""
-    command = [sys.executable, "-m", "scripts.ci", "policy", "--account", ACCOUNT]
+    command = [sys.executable, "-m", "scripts.ci", "policy", "--account", ACCOUNT, "--bucket", "acme-tfstate"]
     result = subprocess.run([*command, "--env", "dev", "--role", "apply"], capture_output=True, text=True)
     assert result.returncode == 0 and json.loads(result.stdout)["Version"] == "2012-10-17"
     result = subprocess.run([*command, "--env", "sandbox"], capture_output=True, text=True)
     assert result.returncode == 2 and result.stderr.startswith("error: no AWS environment 'sandbox'")
     with pytest.raises(UserError, match="ACCOUNT"):
-        roles.Scope.load("dev", None)
+        roles.Scope.load("dev", None, "acme-tfstate")
+    with pytest.raises(UserError, match="TF_STATE_BUCKET"):
+        roles.Scope.load("dev", ACCOUNT)  # the example's bucket is no bucket of yours
     with pytest.raises(UserError, match="REPO"):
-        roles.trust(roles.Scope.load("dev", ACCOUNT), "plan", "not a repository")
-    trust = roles.trust(roles.Scope.load("dev", ACCOUNT), "apply", "acme/infra")
+        roles.trust(roles.Scope.load("dev", ACCOUNT, "b-b"), "plan", "not a repository")
+    trust = roles.trust(roles.Scope.load("dev", ACCOUNT, "b-b"), "apply", "acme/infra")
     assert trust["Statement"][0]["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == [
         "repo:acme/infra:environment:dev"
     ]

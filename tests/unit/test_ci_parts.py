@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scripts.aws_errors import AwsProblem
-from scripts.ci import backend, github
+from scripts.ci import backend, github, seal
 from scripts.common import UserError
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "terraform/envs/aws/dev.backend.hcl.example"
@@ -62,3 +62,21 @@ def test_the_newest_plan_run_of_the_head_commit_must_have_passed() -> None:
         github.plan_run(failed, PULL)
     with pytest.raises(UserError, match="no plan run"):
         github.plan_run(runs[2:], PULL)
+
+
+def plan_json(before: str, after: str, **extra: object) -> dict[str, object]:
+    change = {"actions": ["update"], "before": {"value": before}, "after": {"value": after}, "after_unknown": {}}
+    return {"resource_changes": [{"address": "aws_ssm_parameter.url", "change": change}], "output_changes": {}, **extra}
+
+
+def test_the_fingerprint_follows_what_the_apply_would_do_and_nothing_else() -> None:
+    """A different value before (drift), after, or another output changes it; Terraform's bookkeeping does not."""
+    base = seal.fingerprint(plan_json("a", "b"))
+    assert seal.fingerprint(plan_json("drifted", "b")) != base
+    assert seal.fingerprint(plan_json("a", "c")) != base
+    assert seal.fingerprint(plan_json("a", "b") | {"output_changes": {"x": {"actions": ["create"]}}}) != base
+    unrelated = plan_json("a", "b", timestamp="2026-12-03T10:00:00Z", terraform_version="1.15.5", prior_state={"serial": 9})
+    assert seal.fingerprint(unrelated) == base
+    assert (
+        seal.changes(plan_json("a", "b"))["aws_ssm_parameter.url"] != seal.changes(plan_json("a", "c"))["aws_ssm_parameter.url"]
+    )

@@ -13,7 +13,7 @@
    checkov runs from its own virtual environment (.venv-checkov): its pins clash with a
    current boto3. A finding passes only with an inline `#checkov:skip=ID:reason`.
 5. The GitHub Actions workflows (.github/workflows/), offline: actionlint (syntax,
-   expressions, contexts, action inputs, shell) and `zizmor --offline` (injection,
+   expressions, contexts, action inputs; shellcheck on run: scripts) and `zizmor --offline` (injection,
    permissions, credentials, pinning). Checked, never run (docs/ci.md).
 Every step runs; the exit status is 1 if any failed.
 """
@@ -91,12 +91,12 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 
 
 def workflow_checks(workflows: Path = WORKFLOWS) -> list[tuple[str, bool, str]]:
-    """actionlint and zizmor --offline over the workflows (both from the virtual environment: pinned wheels)."""
+    """actionlint (with shellcheck over the run: scripts) and zizmor --offline over the workflows (pinned wheels)."""
     files = sorted(str(p.relative_to(workflows.parent.parent)) for p in workflows.glob("*.y*ml"))
     tools = Path(sys.executable).parent
     rows = []
     for name, argv in (
-        ("actionlint", [str(tools / "actionlint"), "-no-color", *files]),
+        ("actionlint", [str(tools / "actionlint"), "-no-color", f"-shellcheck={tools / 'shellcheck'}", *files]),
         ("zizmor --offline", [str(tools / "zizmor"), "--offline", "--no-progress", "--format", "plain", *files]),
     ):
         result = subprocess.run(argv, cwd=workflows.parent.parent, capture_output=True, text=True, stdin=subprocess.DEVNULL)

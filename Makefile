@@ -9,6 +9,7 @@ ENV ?= sandbox
 SANDBOX_PORT ?= 4599
 # User input reaches the scripts through the environment, never interpolated into a shell command.
 export SANDBOX_PORT ENV APP NAME FILE EVENT EVENT_FILE CONFIRM FAIL_ON VERBOSE NO_WAIT
+export ROLE ACCOUNT REPO  # make ci-policy
 
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +20,7 @@ BENCH_STAMP := .venv-bench/.installed
 PYTEST_WORKERS ?= auto
 
 .PHONY: help check-env setup package sandbox-up sandbox-down sandbox-status plan apply deploy put-secret \
-	smoke rotate invoke migrate destroy test test-unit lint schema tf-test docs bench bench-apps clean
+	smoke rotate invoke migrate destroy test test-unit lint schema tf-test docs bench bench-apps clean ci-policy
 
 help: ## List the targets
 	@echo "usage: make <target> [ENV=sandbox|<aws env>] [SANDBOX_PORT=$(SANDBOX_PORT)] [VERBOSE=1]"
@@ -87,6 +88,9 @@ bench-apps: setup ## How deploy, plan and smoke grow with 1, 5 and 20 sandbox ap
 
 docs: setup ## Regenerate the inputs/outputs tables in the module READMEs
 	@$(PY) -m scripts.module_docs
+
+ci-policy: setup ## A CI role's IAM policy as JSON (ENV= ACCOUNT= ROLE=plan|apply; REPO=owner/name: trust)
+	@$(PY) -m scripts.ci policy
 
 bench: setup $(BENCH_STAMP) ## Time to first value, backend and billed calls vs the alternatives (docs/benchmarks.md)
 	@.venv-bench/bin/python -m scripts.bench

@@ -12,6 +12,9 @@
    build/plans/lint-sandbox.tfplan (0600; the user's own sandbox plan is left alone).
    checkov runs from its own virtual environment (.venv-checkov): its pins clash with a
    current boto3. A finding passes only with an inline `#checkov:skip=ID:reason`.
+5. The GitHub Actions workflows (.github/workflows/), offline: actionlint (syntax,
+   expressions, contexts, action inputs; shellcheck on run: scripts) and `zizmor --offline` (injection,
+   permissions, credentials, pinning). Checked, never run (docs/ci.md).
 Every step runs; the exit status is 1 if any failed.
 """
 
@@ -19,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -82,6 +87,26 @@ def scan_sandbox_plan() -> tuple[bool, str]:
     return not scan["failed"], detail
 
 
+WORKFLOWS = ROOT / ".github" / "workflows"
+
+
+def workflow_checks(workflows: Path = WORKFLOWS) -> list[tuple[str, bool, str]]:
+    """actionlint (with shellcheck over the run: scripts) and zizmor --offline over the workflows (pinned wheels)."""
+    files = sorted(str(p.relative_to(workflows.parent.parent)) for p in workflows.glob("*.y*ml"))
+    tools = Path(sys.executable).parent
+    rows = []
+    for name, argv in (
+        ("actionlint", [str(tools / "actionlint"), "-no-color", f"-shellcheck={tools / 'shellcheck'}", *files]),
+        ("zizmor --offline", [str(tools / "zizmor"), "--offline", "--no-progress", "--format", "plain", *files]),
+    ):
+        result = subprocess.run(argv, cwd=workflows.parent.parent, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        lines = [line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+        problems = [line for line in lines if re.match(r"\.github/\S+:\d+:\d+: |(error|warning|help|info)\[", line)]
+        detail = f"{len(files)} workflow(s): no findings" if result.returncode == 0 else "; ".join((problems or lines)[:3])
+        rows.append((f"{name} .github/workflows", result.returncode == 0, detail))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.parse_args()
@@ -99,6 +124,7 @@ def main() -> int:
     rows += schema_check.check_all()
     found = docs_check.problems()
     rows.append(("README and docs/", not found, "; ".join(found[:3]) or "short, links resolve, code fits 100 columns"))
+    rows += workflow_checks()
     ok, detail = checkov(["-d", str(ROOT / "terraform"), "--framework", "terraform"])
     rows.append(("checkov terraform/ (HCL)", ok, detail))
     ok, detail = scan_sandbox_plan()

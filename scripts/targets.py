@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scripts import config, toolchain
+from scripts import aws_errors, config, toolchain
 from scripts.common import SANDBOX_DIR, UserError, say
 from scripts.config import AWS_ROOT, ENVS_DIR, SANDBOX
 from scripts.deployment import App
@@ -220,39 +220,23 @@ class AwsTarget(Target):
 
     @functools.cache  # noqa: B019 (one target per command)
     def workspace(self) -> Workspace:
-        self.account()  # no credentials: say so before Terraform does, in one line
         backend = AWS_ROOT / f"{self.env}.backend.hcl"
-        if not backend.is_file():
-            raise UserError(
-                f"{config.shown(backend)} is missing: copy {backend.name}.example next to it and fill in "
-                "your state bucket, then retry"
-            )
+        state = aws_errors.backend_settings(backend, self.env)  # offline: missing, or the example's bucket
+        self.account()  # the first network call: unreachable, no, expired or rejected credentials, each in one line
+        aws_errors.check_state_bucket(self.client("s3", state.get("region", "us-east-1")), state["bucket"], backend, self.env)
         env = terraform_env(None, AWS_ROOT / ".terraform" / self.env, env=self.env)
         var_file = config.tfvars_path(self.env)
         return Workspace(AWS_ROOT, env, init_args=(f"-backend-config={backend}",), plan_args=(f"-var-file={var_file}",))
 
     @functools.cache  # noqa: B019
     def account(self) -> str:
-        """The AWS account the credentials reach, or a UserError that says how to get credentials."""
-        import boto3
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            sts = boto3.client("sts", region_name=os.environ.get("AWS_REGION", "us-east-1"))
-            return sts.get_caller_identity()["Account"]
-        except (BotoCoreError, ClientError) as exc:
-            raise UserError(
-                f"no working AWS credentials for ENV={self.env} ({type(exc).__name__}); "
-                "set AWS_PROFILE (or run aws sso login / aws configure), then retry"
-            ) from None
+        """The AWS account the credentials reach, or a UserError naming the cause (scripts/aws_errors.py)."""
+        region = os.environ.get("AWS_REGION", "us-east-1")
+        sts = aws_errors.client("sts", region, self.env, aws_errors.preflight_config())
+        return aws_errors.caller_account(sts, self.env)
 
     def client(self, service: str, region: str) -> Any:
-        import boto3
-
-        try:
-            return boto3.client(service, region_name=region)
-        except Exception as exc:  # botocore raises several unrelated types for bad profiles
-            raise UserError(f"cannot make an AWS client for ENV={self.env} ({exc}); check AWS_PROFILE / aws configure") from None
+        return aws_errors.client(service, region, self.env)  # expired, rejected, denied: one line each
 
     def invoke(self, app: App, event: dict[str, Any], *, function: str | None = None) -> Invocation:
         import base64

@@ -174,7 +174,7 @@ def test_bad_input_gets_one_line_and_a_fix(checkout: Checkout) -> None:
                 "AWS_SECRET_ACCESS_KEY": "",
                 "AWS_PROFILE": "",
             },
-            "no working AWS credentials for ENV=dev",
+            "terraform/envs/aws/dev.backend.hcl is missing",  # checked before the credentials (no network call)
         ),
     ]
     for args, stdin, env, message in cases:

@@ -13,6 +13,7 @@ SCRIPTS = ROOT / "scripts"
 LAYERS = {  # the first matching prefix decides
     "scripts.review.__main__": 4,  # commands inside a package of parts
     "scripts.review.post": 4,
+    "scripts.ci.__main__": 4,
     "scripts.common": 0,
     "scripts.config": 1,
     "scripts.deployment": 1,
@@ -21,6 +22,8 @@ LAYERS = {  # the first matching prefix decides
     "scripts.checkov": 1,
     "scripts.terraform": 1,
     "scripts.iam": 1,
+    "scripts.aws_errors": 1,
+    "scripts.ci": 1,
     "scripts.review": 1,
     "scripts.rotation_status": 1,
     "scripts.sandbox": 1,

@@ -65,5 +65,6 @@ def test_aws_target_without_credentials_says_so(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    with pytest.raises(UserError, match="no working AWS credentials for ENV=dev .*AWS_PROFILE"):
-        targets.AwsTarget("dev").workspace()
+    monkeypatch.setattr("boto3.DEFAULT_SESSION", None)
+    with pytest.raises(UserError, match="no AWS credentials for ENV=dev .*AWS_PROFILE"):
+        targets.AwsTarget("dev").account()

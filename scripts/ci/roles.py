@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scripts import config
 from scripts.common import ROOT, UserError
+from scripts.config import AWS_ROOT
 
-AWS_ROOT = ROOT / "terraform" / "envs" / "aws"
 LAYERS = ROOT / "terraform" / "modules" / "function" / "extension-layers.csv"
 OIDC_ISSUER = "token.actions.githubusercontent.com"
 ROLES = ("plan", "apply")
@@ -40,7 +41,9 @@ class Need:
     reads: tuple[str, ...]
     writes: tuple[str, ...]
     on: str  # a key of Scope.arns(); "*" for actions without resource-level permissions
-    when: str = "always"  # "always", "rotation" (an app rotates its secrets) or "kms" (a customer-managed key)
+    # "always"; "rotation" (a secret rotates); "kit_rotation" (an app has the kit's rotation function);
+    # "kms" (a customer-managed key); "creates_kms" (an app creates its key); "never"
+    when: str = "always"
 
 
 # One entry per resource and data source type the stack and its modules declare.
@@ -66,7 +69,10 @@ NEEDS: dict[str, Need] = {
         on="functions",
     ),
     "aws_lambda_permission": Need(
-        reads=("lambda:GetPolicy",), writes=("lambda:AddPermission", "lambda:RemovePermission"), on="functions", when="rotation"
+        reads=("lambda:GetPolicy",),
+        writes=("lambda:AddPermission", "lambda:RemovePermission"),
+        on="functions",
+        when="kit_rotation",
     ),
     "aws_iam_role": Need(
         reads=("iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"),
@@ -127,6 +133,22 @@ NEEDS: dict[str, Need] = {
     "lists": Need(reads=("logs:DescribeLogGroups", "ssm:DescribeParameters"), writes=(), on="*"),
     # Using a layer in a function needs lambda:GetLayerVersion on it (Lambda developer guide, layers).
     "layer": Need(reads=(), writes=("lambda:GetLayerVersion",), on="layers"),
+    # An app's own key (create_kms_key): its ARN is made at apply, so the account's keys in the region.
+    "aws_kms_key": Need(
+        reads=("kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"),
+        writes=(
+            "kms:PutKeyPolicy",
+            "kms:EnableKeyRotation",
+            "kms:UpdateKeyDescription",
+            "kms:TagResource",
+            "kms:UntagResource",
+            "kms:ScheduleKeyDeletion",
+        ),
+        on="created_kms_keys",
+        when="creates_kms",
+    ),
+    # kms:CreateKey has no resource to scope to (Resource "*", KMS's "Actions, resources, and condition keys").
+    "kms_create": Need(reads=(), writes=("kms:CreateKey",), on="*", when="creates_kms"),
     # Data sources: sts:GetCallerIdentity needs no permission; the others are computed locally.
     "aws_caller_identity": Need(reads=(), writes=(), on="*"),
     "aws_partition": Need(reads=(), writes=(), on="*"),
@@ -147,15 +169,6 @@ def _strip(value: Any) -> Any:
     return value
 
 
-def _found(value: Any, key: str) -> list[Any]:
-    """Every value under `key` anywhere in a nested structure."""
-    if isinstance(value, dict):
-        return [v for k, v in value.items() if k == key] + [f for v in value.values() for f in _found(v, key)]
-    if isinstance(value, list):
-        return [f for v in value for f in _found(v, key)]
-    return []
-
-
 @dataclass(frozen=True)
 class Scope:
     """The environment's names, as the stack derives them."""
@@ -166,23 +179,24 @@ class Scope:
     account: str
     bucket: str
     key: str
-    rotation: bool
+    rotated: tuple[str, ...]  # the apps with a "generated" secret: each has the kit's rotation function
     kms_keys: tuple[str, ...]
+    creates_kms_keys: bool = False  # an app with create_kms_key = true
+    rotates: bool = False  # a secret with a rotation (generated, or your own function's)
     partition: str = "aws"
 
     @classmethod
     def load(cls, env: str, account: str | None, bucket: str | None = None) -> Scope:
-        """From terraform/envs/aws/<env>.tfvars (one `app`, or an `apps` map) and the backend file or its example."""
+        """From terraform/envs/aws/<env>.tfvars (its apps, checked by scripts/config.py) and the backend file or its example."""
         import hcl2
 
-        tfvars = AWS_ROOT / f"{env}.tfvars"
-        if not tfvars.is_file():
-            known = ", ".join(sorted(p.stem for p in AWS_ROOT.glob("*.tfvars")))
+        if env not in config.aws_environments():
+            known = ", ".join(config.aws_environments())
             raise UserError(f"no AWS environment {env!r} (terraform/envs/aws/{env}.tfvars): use one of {known}")
-        values = _strip(hcl2.loads(tfvars.read_text()))
-        apps = tuple(sorted(values["apps"])) if isinstance(values.get("apps"), dict) else (values.get("app"),)
-        if not all(isinstance(a, str) and a for a in apps) or "region" not in values:
-            raise UserError(f"{tfvars.relative_to(ROOT)} names no app or no region: cannot scope the roles' policies")
+        values = config.load(env).values
+        apps = tuple(sorted(values["apps"]))
+        if "region" not in values:
+            raise UserError(f"{config.shown(config.tfvars_path(env))} names no region: cannot scope the roles' policies")
         backend = next(p for p in (AWS_ROOT / f"{env}.backend.hcl", AWS_ROOT / f"{env}.backend.hcl.example") if p.is_file())
         state = _strip(hcl2.loads(backend.read_text()))
         example = _strip(hcl2.loads((AWS_ROOT / f"{env}.backend.hcl.example").read_text()))
@@ -190,9 +204,20 @@ class Scope:
             raise UserError(f"name the state bucket of ENV={env}: TF_STATE_BUCKET=<bucket>, or in {env}.backend.hcl")
         if not re.fullmatch(r"\d{12}", account or ""):
             raise UserError(f"ACCOUNT={account or ''}: give the 12-digit ID of the account the roles and the stack live in")
-        rotation = any(r is True or (isinstance(r, dict) and r.get("enabled") is True) for r in _found(values, "rotation"))
-        kms = tuple(sorted({k for k in _found(values, "kms_key_arn") if isinstance(k, str) and k}))
-        return cls(env, apps, values["region"], account, bucket or state["bucket"], state["key"], rotation, kms)
+        rotated = tuple(
+            name
+            for name, app in sorted(values["apps"].items())
+            if any((s.get("rotation") or {}).get("strategy") == "generated" for s in (app.get("secrets") or {}).values())
+        )
+        kms = tuple(sorted({app["kms_key_arn"] for app in values["apps"].values() if app.get("kms_key_arn")}))
+        created = any(app.get("create_kms_key") for app in values["apps"].values())
+        strategies = [
+            (s.get("rotation") or {}).get("strategy", "none")
+            for app in values["apps"].values()
+            for s in (app.get("secrets") or {}).values()
+        ]
+        rotates = any(strategy != "none" for strategy in strategies)
+        return cls(env, apps, values["region"], account, bucket or state["bucket"], state["key"], rotated, kms, created, rotates)
 
     def arns(self, kind: str) -> list[str]:
         """The ARNs of one kind of resource of this environment's apps."""
@@ -201,9 +226,7 @@ class Scope:
         def regional(service: str) -> str:
             return f"{head}:{service}:{self.region}:{self.account}"
 
-        names = [f"{self.env}-{app}" for app in self.apps] + (
-            [f"{self.env}-{app}-rotate" for app in self.apps] if self.rotation else []
-        )
+        names = [f"{self.env}-{app}" for app in self.apps] + [f"{self.env}-{app}-rotate" for app in self.rotated]
         if kind == "functions":
             return [f"{regional('lambda')}:function:{n}" for n in names]
         if kind == "roles":
@@ -222,11 +245,21 @@ class Scope:
             publisher = row["account"] if row else "*"
             return [f"{head}:lambda:{self.region}:{publisher}:layer:AWS-Parameters-and-Secrets-Lambda-Extension*:*"]
         if kind == "kms_keys":
-            return list(self.kms_keys)
+            return list(self.kms_keys) + self.arns("created_kms_keys")
+        if kind == "created_kms_keys":
+            return [f"{regional('kms')}:key/*"] if self.creates_kms_keys else []
         return ["*"]
 
     def applies(self, need: Need) -> bool:
-        return {"always": True, "rotation": self.rotation, "kms": bool(self.kms_keys), "never": False}[need.when]
+        kms = bool(self.kms_keys) or self.creates_kms_keys
+        return {
+            "always": True,
+            "rotation": self.rotates or bool(self.rotated),
+            "kit_rotation": bool(self.rotated),
+            "kms": kms,
+            "creates_kms": self.creates_kms_keys,
+            "never": False,
+        }[need.when]
 
 
 def _statement(sid: str, actions: list[str], resources: list[str], condition: dict[str, Any] | None = None) -> dict[str, Any]:

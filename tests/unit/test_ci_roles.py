@@ -107,19 +107,27 @@ def test_the_state_is_written_only_by_the_apply_role(scope: roles.Scope) -> None
 
 
 def test_rotation_and_a_customer_key_add_their_permissions_only_when_used() -> None:
-    """An app that rotates or names a KMS key gets those permissions; without, none (the dev tfvars have neither)."""
+    """An app with the kit's rotation function or a KMS key gets those permissions; without, none (dev has neither:
+    its one rotated secret uses the user's own function, so only the rotation resource's permissions)."""
     plain = roles.Scope.load("dev", ACCOUNT, bucket="b")
-    assert not plain.rotation and not plain.kms_keys
+    assert not plain.rotated and not plain.kms_keys and plain.rotates
     apply = roles.policy(plain, "apply")
     assert decide(apply, "lambda:AddPermission", arns()["functions"] + "-rotate") == "implicit_deny"
+    assert decide(apply, "secretsmanager:RotateSecret", arns()["secrets"]) == "allowed"
+    assert decide(apply, "kms:CreateKey", "*") == "implicit_deny"
     key = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    rich = roles.Scope("dev", ("demo",), "us-east-1", ACCOUNT, "b", "k", rotation=True, kms_keys=(key,))
+    rich = roles.Scope("dev", ("demo",), "us-east-1", ACCOUNT, "b", "k", rotated=("demo",), kms_keys=(key,))
     apply = roles.policy(rich, "apply")
     assert decide(apply, "lambda:AddPermission", arns()["functions"] + "-rotate") == "allowed"
     assert decide(apply, "secretsmanager:RotateSecret", arns()["secrets"]) == "allowed"
     via_sm = {"kms:ViaService": "secretsmanager.us-east-1.amazonaws.com"}
     assert decide(apply, "kms:GenerateDataKey", key, **via_sm) == "allowed"
     assert decide(apply, "kms:GenerateDataKey", key) == "implicit_deny"  # only through Secrets Manager
+    created = roles.Scope("dev", ("demo",), "us-east-1", ACCOUNT, "b", "k", rotated=(), kms_keys=(), creates_kms_keys=True)
+    apply = roles.policy(created, "apply")
+    assert decide(apply, "kms:CreateKey", "*") == "allowed"
+    assert decide(apply, "kms:PutKeyPolicy", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/any") == "allowed"
+    assert decide(roles.policy(created, "plan"), "kms:PutKeyPolicy", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/any") != "allowed"
 
 
 def test_every_resource_type_of_the_stack_has_its_permissions_listed() -> None:

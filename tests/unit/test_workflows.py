@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 import yaml
 
-from scripts import lint, targets
+from scripts import config, lint
 from scripts.ci import seal
 from scripts.review import writer
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = sorted((ROOT / ".github/workflows").glob("*.yml"))
-AWS_ENVS = [e for e in targets.environments() if e != targets.SANDBOX]
+AWS_ENVS = list(config.aws_environments())
 # Files a workflow may name that need not be in a fresh clone, and why.
 OPTIONAL = {"terraform/envs/aws/.terraform.lock.hcl": "written by terraform init; commit it so the provider cache key follows it"}
 

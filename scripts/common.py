@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,24 +101,111 @@ def run(
     return result
 
 
-def first_error(output: str | None) -> str:
-    """The first error of a command's output, as one line: Terraform's summary and its detail.
+# Terraform's diagnostics, as its human-readable output prints them (with -no-color, or boxed
+# │ ╷ ╵ and coloured without it): "Error: <summary>" (one line or more), a blank line, then
+# where (optional: "  with <address>," and "  on <file> line <n>, in <block>:" followed by the
+# source lines and the values involved, all indented), then the detail paragraphs.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_LOCATION = re.compile(r"^  on (?P<file>.+?) line (?P<line>\d+)(?:, in (?P<context>.+?))?:$")
+_ADDRESS = re.compile(r"^  with (?P<address>.+?),$")
+_START = re.compile(r"^(?P<severity>Error|Warning): ?(?P<text>.*)$")
 
-    Terraform writes a diagnostic as the summary ("Error: ..."), the source lines and values
-    involved (indented), then the detail paragraph (not indented); boxes (│ ╷ ╵) in colour mode.
-    """
-    lines = [re.sub(r"^[│╷╵] ?", "", line.rstrip()) for line in (output or "").splitlines()]
-    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("Error")), None)
-    if start is not None:
-        rest = lines[start + 1 :]
-        first = next((i for i, line in enumerate(rest) if line and not line[0].isspace() and line[0] not in "├"), None)
-        detail = []
-        for line in rest[first:] if first is not None and not rest[first].startswith("Error") else []:
-            if not line.strip():
-                break  # the detail is one paragraph, which Terraform wraps over several lines
-            detail.append(line.strip())
-        return " ".join([lines[start].strip(), *detail]).strip()
-    tail = [line.strip() for line in lines if line.strip()]
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One of Terraform's diagnostics: summary, detail paragraphs, and where it points (if it does)."""
+
+    severity: str  # "Error" or "Warning"
+    summary: str
+    detail: tuple[str, ...] = ()  # paragraphs, each with its line breaks (lists, Lock Info) kept
+    file: str | None = None  # as Terraform names it: relative to the root it ran in, or absolute
+    line: int | None = None
+    context: str | None = None  # 'module "stack"', 'resource "aws_iam_role" "this"'
+    address: str | None = None  # the resource or provider instance (runtime errors only)
+
+    @property
+    def text(self) -> str:
+        """Summary and detail as one string (newlines kept), for searching."""
+        return "\n".join([self.summary, *self.detail])
+
+    def one_line(self) -> str:
+        """The whole diagnostic on one line: 'Error: <summary> (on <file> line <n>, in <block>): <detail>'.
+
+        The source lines and values Terraform shows under the location are left out; every
+        detail paragraph is kept.
+        """
+        where = ""
+        if self.file is not None:
+            where = f" (on {self.file} line {self.line}{f', in {self.context}' if self.context else ''})"
+        detail = " ".join(" ".join(paragraph.split()) for paragraph in self.detail)
+        summary = " ".join(self.summary.split())
+        return f"{self.severity}: {summary}{where}" + (f": {detail}" if detail else "")
+
+
+def _plain_lines(output: str) -> list[str]:
+    """Output lines without colour codes and box characters; a closing box (╵) becomes the marker \x00."""
+    lines = []
+    for raw in _ANSI.sub("", output).splitlines():
+        line = raw.rstrip()
+        if line.startswith("╵"):
+            lines.append("\x00")
+        elif line.startswith("╷"):
+            lines.append("")
+        else:
+            lines.append(re.sub(r"^│ ?", "", line))
+    return lines
+
+
+def plain_text(output: str | None) -> str:
+    """A command's output without colour codes and Terraform's box characters."""
+    return "\n".join(line for line in _plain_lines(output or "") if line != "\x00")
+
+
+def diagnostics(output: str | None, severity: str = "Error") -> list[Diagnostic]:
+    """Terraform's diagnostics of `severity` in a command's output, in order."""
+    lines = _plain_lines(output or "")
+    starts = [i for i, line in enumerate(lines) if _START.match(line)]
+    found = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        body = lines[start:end]
+        if "\x00" in body:
+            body = body[: body.index("\x00")]
+        match = _START.match(body[0])
+        assert match is not None
+        if match["severity"] != severity:
+            continue
+        summary, rest = [match["text"]], body[1:]
+        while rest and rest[0].strip():  # a summary may run over several lines (a provider's error)
+            summary.append(rest.pop(0))
+        fields: dict[str, Any] = {}
+        paragraphs: list[list[str]] = [[]]
+        in_source = False
+        for line in rest:
+            address, location = _ADDRESS.match(line), _LOCATION.match(line)
+            if address and "file" not in fields:
+                fields["address"] = address["address"]
+            elif location and "file" not in fields:
+                fields.update(file=location["file"], line=int(location["line"]), context=location["context"])
+                in_source = True  # the source lines and values below it, up to a blank line
+            elif not line.strip():
+                in_source = False
+                if paragraphs[-1]:
+                    paragraphs.append([])
+            elif not in_source:
+                paragraphs[-1].append(line)
+        detail = tuple("\n".join(p).strip() for p in paragraphs if p)
+        found.append(Diagnostic(match["severity"], "\n".join(summary).strip(), detail, **fields))
+    return found
+
+
+def first_error(output: str | None) -> str:
+    """The first error of a command's output, as one line: Terraform's whole first diagnostic
+    (Diagnostic.one_line), else the last line printed."""
+    errors = diagnostics(output)
+    if errors:
+        return errors[0].one_line()
+    tail = [line.strip() for line in _plain_lines(output or "") if line.strip() and line != "\x00"]
     return tail[-1] if tail else "no output"
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from scripts import toolchain
-from scripts.common import first_error, run
+from scripts.common import UserError, first_error, run
+from scripts.terraform_errors import identity
 
 # The environment every Terraform call gets, on top of the caller's.
 BASE_ENV = {"CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
@@ -36,6 +37,14 @@ def terraform_env(cli_config: Path | None, data_dir: Path | None = None, **varia
         env["TF_DATA_DIR"] = str(data_dir)
     env.update({f"TF_VAR_{name}": value for name, value in variables.items()})
     return env
+
+
+class TerraformFailed(UserError):
+    """A terraform command failed; `output` is all it printed, for scripts.terraform_errors.explain."""
+
+    def __init__(self, command: str, output: str) -> None:
+        super().__init__(f"terraform {command} failed: {first_error(output)}")
+        self.command, self.output = command, output
 
 
 @dataclass(frozen=True)
@@ -72,20 +81,55 @@ class Workspace:
         key = self._init_key()
         if stamp.is_file() and stamp.read_text() == key and (self.data_dir / "providers").is_dir():
             return False
-        self.run("init", "-input=false", "-no-color", "-reconfigure", *self.init_args, capture=True)
+        result = self.run("init", "-input=false", "-no-color", "-reconfigure", *self.init_args, capture=True, check=False)
+        if result.returncode:
+            raise TerraformFailed("init", result.stdout + result.stderr)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         stamp.write_text(self._init_key())  # init may have written the lock file
         return True
 
     def plan(self, out: Path, *extra: str) -> str | None:
         """terraform plan, saved to `out` (0600 under the commands' umask); None, or the first error as one line."""
+        failed = self.plan_output(out, *extra)
+        return first_error(failed) if failed is not None else None
+
+    def plan_output(self, out: Path, *extra: str) -> str | None:
+        """terraform plan, saved to `out`; None, or everything terraform printed when it failed."""
         result = self.run("plan", "-input=false", "-no-color", f"-out={out}", *self.plan_args, *extra, capture=True, check=False)
-        return first_error(result.stdout + result.stderr) if result.returncode else None
+        return result.stdout + result.stderr if result.returncode else None
+
+    def state_identity(self, local: Path | None = None) -> dict[str, Any] | None:
+        """The state's lineage and serial now (None: no state yet), or TerraformFailed when it cannot be read.
+
+        local: the local state file, read directly (a missing file is no state); when it
+        cannot be parsed, `terraform state pull` is run for Terraform's own diagnosis.
+        Otherwise the state is pulled from the backend (`terraform state pull`).
+        """
+        if local is not None:
+            if not local.is_file():
+                return None
+            try:
+                return identity(local.read_text()) if local.stat().st_size else None
+            except ValueError:
+                pass
+        result = self.run("state", "pull", capture=True, check=False, echo=False)
+        try:
+            if result.returncode == 0:
+                return identity(result.stdout)
+        except ValueError:
+            pass
+        raise TerraformFailed("state pull", result.stderr or result.stdout)
 
     def show_json(self, plan: Path) -> str:
         return self.run("show", "-json", str(plan), capture=True, echo=False).stdout
 
     def output(self, name: str) -> Any | None:
-        """One output's value, or None when the state has no such output (nothing deployed)."""
-        result = self.run("output", "-json", name, capture=True, check=False, echo=False)
-        return json.loads(result.stdout) if result.returncode == 0 else None
+        """One output's value, or None when the state has no such output (nothing deployed); TerraformFailed
+        when the state cannot be read at all (damaged, locked elsewhere, unreachable)."""
+        result = self.run("output", "-no-color", "-json", name, capture=True, check=False, echo=False)
+        if result.returncode == 0:
+            return json.loads(result.stdout)
+        said = result.stdout + result.stderr
+        if f'Output "{name}" not found' in said or "No outputs found" in said:
+            return None
+        raise TerraformFailed("output", said)

@@ -4,25 +4,68 @@ The saved plan is build/plans/<env>.tfplan with its JSON beside it; both hold se
 values in clear, so the commands run with umask 077 (scripts.common.run_main) and the
 files are 0600 from creation. A saved plan is good for one apply: apply removes it and
 its JSON, applied or not. A plan that fails leaves no plan, JSON or review behind.
+
+Beside them, <env>.tfplan.state records the state's lineage and serial as they were when
+the plan was made. Apply compares them with the state's now before anything else: a plan
+made before another apply is refused as stale (plan again), never mistaken for resources
+an interrupted apply left behind. Every Terraform failure is told by its cause
+(scripts/terraform_errors.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scripts import checkov, review
-from scripts.common import ROOT, UserError, colour, first_error, say, step
+from scripts import checkov, config, review, terraform_errors
+from scripts.common import ROOT, UserError, colour, say, step
 from scripts.deployment import Deployment, from_outputs
 from scripts.flows import orphans, values
 from scripts.targets import Target
+from scripts.terraform import TerraformFailed
 
 
 def plan_files(name: str) -> dict[str, Path]:
-    """The saved plan and its JSON (review.PLAN_DIR also holds the reviews beside them)."""
-    return {"plan": review.PLAN_DIR / f"{name}.tfplan", "json": review.PLAN_DIR / f"{name}.tfplan.json"}
+    """The saved plan, its JSON and the state's identity when it was made (review.PLAN_DIR also holds the reviews)."""
+    return {
+        "plan": review.PLAN_DIR / f"{name}.tfplan",
+        "json": review.PLAN_DIR / f"{name}.tfplan.json",
+        "state": review.PLAN_DIR / f"{name}.tfplan.state",
+    }
+
+
+def where(target: Target) -> terraform_errors.Where:
+    """What scripts.terraform_errors needs to know of the target to name a failure's cause and fix."""
+    workspace = target.workspace()
+    return terraform_errors.Where(
+        env=target.env,
+        tfvars=config.tfvars_path(target.env),
+        root=workspace.root,
+        data_dir=workspace.data_dir,
+        state_file=target.state_file,
+        unreachable_hint=target.unreachable_hint,
+    )
+
+
+@contextlib.contextmanager
+def explained(target: Target, action: str) -> Iterator[None]:
+    """Turn a failed terraform command inside the block into its cause and fix (a TerraformProblem)."""
+    try:
+        yield
+    except TerraformFailed as failed:
+        label = action if failed.command == action else f"{action} (terraform {failed.command})"
+        raise terraform_errors.explain(failed.output, label, where(target)) from None
+
+
+def _state_now(target: Target, action: str) -> dict[str, Any] | None:
+    """The state's lineage and serial now; an empty or unreadable state is refused with its cause."""
+    terraform_errors.check_local_state(target.state_file, action, where(target))
+    with explained(target, action):
+        return target.workspace().state_identity(target.state_file)
 
 
 def fails(result: Any, fail_on: str) -> bool:
@@ -49,15 +92,19 @@ def plan(target: Target, name: str | None = None, scan: bool | None = None) -> A
     step(f"terraform plan (ENV={target.env})")
     checkov.install_in_background()  # a fresh clone: its environment builds while Terraform runs
     workspace = target.workspace()
-    workspace.init()
+    with explained(target, "plan"):
+        workspace.init()
     review.PLAN_DIR.mkdir(parents=True, exist_ok=True)
     name = name or target.env
     files = plan_files(name)
     review.discard_outputs(name)  # a failed plan must not leave an older plan or review to be trusted
+    files["state"].unlink(missing_ok=True)
     try:
-        error = workspace.plan(files["plan"])
-        if error:
-            raise UserError(f"plan for ENV={target.env} failed: {error}; fix it in {target.config_hint}, then plan again")
+        before = _state_now(target, "plan")  # before planning: a state written meanwhile makes the plan stale, never fresh
+        failed = workspace.plan_output(files["plan"])
+        if failed is not None:
+            raise terraform_errors.explain(failed, "plan", where(target))
+        review.write_private(files["state"], json.dumps(before))
         shown = workspace.show_json(files["plan"])
         review.write_private(files["json"], shown)
         if scan is None:
@@ -68,6 +115,7 @@ def plan(target: Target, name: str | None = None, scan: bool | None = None) -> A
         )
     except BaseException:
         review.discard_outputs(name)
+        files["state"].unlink(missing_ok=True)
         raise
     print(review.render_terminal(result, colour=colour(sys.stdout)))
     if not scan:
@@ -84,6 +132,13 @@ def apply(target: Target) -> None:
             f"no saved plan for ENV={target.env} ({files['plan'].relative_to(ROOT)}); make one first: make plan ENV={target.env}"
         )
     target.confirm("apply")
+    now = _state_now(target, "apply")
+    if files["state"].is_file():  # a plan made by an older version of the kit has no record: Terraform checks it
+        recorded = json.loads(files["state"].read_text())
+        if recorded != now:
+            for path in files.values():
+                path.unlink(missing_ok=True)
+            raise terraform_errors.stale("apply", where(target), recorded, now)
     if files["json"].is_file():
         orphans.refuse(target, json.loads(files["json"].read_text()))
     step(f"terraform apply of the saved plan (ENV={target.env})")
@@ -97,16 +152,10 @@ def apply(target: Target) -> None:
             f"was creating may exist outside the state: run make deploy ENV={target.env}, which finds it"
         )
     if result.returncode != 0:
-        cause = first_error(result.stdout)
+        problem = terraform_errors.explain(result.stdout, "apply", where(target))
         if "complete after" not in result.stdout:
-            raise UserError(
-                f"apply for ENV={target.env} failed before changing anything ({cause}); "
-                f"fix the cause, then make deploy ENV={target.env}"
-            )
-        raise UserError(
-            f"apply for ENV={target.env} failed part-way ({cause}); what was changed is recorded "
-            f"in the state: fix the cause and run make deploy ENV={target.env} again, or make destroy ENV={target.env}"
-        )
+            raise problem.at("apply", where(target), " before changing anything")
+        raise problem.at("apply", where(target), " part-way (what it changed is recorded in the state)")
 
 
 def deploy(target: Target) -> None:
@@ -135,9 +184,11 @@ def deploy(target: Target) -> None:
 
 def deployment(target: Target) -> Deployment:
     """The deployed apps (names, ARNs, items), or a UserError if nothing is deployed."""
-    outputs = target.workspace().output("apps")
+    terraform_errors.check_local_state(target.state_file, "reading the deployment", where(target))
+    with explained(target, "reading the deployment"):
+        outputs = target.workspace().output("apps")
+        single_app = target.workspace().output("stack") if outputs is None else None
     if outputs is None:
-        single_app = target.workspace().output("stack")
         if single_app is not None:
             raise UserError(
                 f"ENV={target.env} was deployed by the single-app version of the kit; move it to the apps map "
@@ -154,11 +205,17 @@ def destroy(target: Target) -> None:
     step(f"terraform destroy (ENV={target.env})")
     target.confirm("destroy")
     workspace = target.workspace()
-    workspace.init()
-    outputs = workspace.output("apps")
+    with explained(target, "destroy"):
+        workspace.init()
+        _state_now(target, "destroy")
+        outputs = workspace.output("apps")
     deployed = from_outputs(target.env, outputs) if outputs else None
     orphans.adopt_before_destroy(target)
-    workspace.run("destroy", "-input=false", "-no-color", "-auto-approve", *workspace.plan_args, show=_progress, echo=False)
+    result = workspace.run(
+        "destroy", "-input=false", "-no-color", "-auto-approve", *workspace.plan_args, show=_progress, echo=False, check=False
+    )
+    if result.returncode:
+        raise terraform_errors.explain(result.stdout, "destroy", where(target))
     for app in deployed.apps.values() if deployed else []:
         names = [item.name for item in app.of_kind("secure_parameter")]
         if names:

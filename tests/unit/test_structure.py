@@ -21,6 +21,7 @@ LAYERS = {  # the first matching prefix decides
     "scripts.package": 1,
     "scripts.checkov": 1,
     "scripts.terraform": 1,
+    "scripts.terraform_errors": 1,
     "scripts.iam": 1,
     "scripts.aws_errors": 1,
     "scripts.ci": 1,

@@ -11,24 +11,28 @@ from scripts.common import UserError, first_error
 
 
 def test_first_error_reads_terraform_diagnostics() -> None:
-    """The boxed diagnostic becomes 'Error: summary detail', without source lines."""
+    """The boxed diagnostic becomes 'Error: summary (on file line n, in block): detail', without source lines."""
     output = (
         'Planning...\n╷\n│ Error: Unsupported argument\n│ \n│   on main.tf line 31, in provider "aws":\n'
         '│   31:     logs = var.x\n│ \n│ An argument named "logs" is not expected here.\n╵\n'
     )
-    assert first_error(output) == 'Error: Unsupported argument An argument named "logs" is not expected here.'
+    assert first_error(output) == (
+        'Error: Unsupported argument (on main.tf line 31, in provider "aws"): An argument named "logs" is not expected here.'
+    )
     assert first_error("just a line\nlast words\n") == "last words"
 
 
 def test_first_error_keeps_a_wrapped_detail_paragraph_whole() -> None:
-    """A validation's own message, wrapped by Terraform over lines, reaches the one-line error whole."""
+    """A validation's own message, wrapped by Terraform over lines, reaches the one-line error whole, and so do the
+    paragraphs after it."""
     output = (
         'Error: Invalid value for variable\n\n  on main.tf line 33, in module "stack":\n  33:   secrets = var.secrets\n'
         "    ├────────────────\n    │ var.secrets is map of object with 1 element\n\n"
         'Each secrets key must be "<scope>/<name>" (one slash,\nname not . or ..).\n\nThis was checked by the rule.\n'
     )
     assert first_error(output) == (
-        'Error: Invalid value for variable Each secrets key must be "<scope>/<name>" (one slash, name not . or ..).'
+        'Error: Invalid value for variable (on main.tf line 33, in module "stack"): Each secrets key must be '
+        '"<scope>/<name>" (one slash, name not . or ..). This was checked by the rule.'
     )
 
 

@@ -141,10 +141,19 @@ def lock_info(diagnostic: Diagnostic) -> dict[str, str]:
 
 
 def _command_line(pid: int) -> str:
+    """The process's command as a person would type it: the program's name (a Python script's, not the
+    interpreter's) and its arguments, at most 120 characters."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
     except OSError:
         return ""
+    argv = [a for a in argv if a]
+    if len(argv) > 1 and Path(argv[0]).name.startswith("python") and not argv[1].startswith("-"):
+        argv = argv[1:]
+    if not argv:
+        return ""
+    text = " ".join([Path(argv[0]).name, *argv[1:]])
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 def lock_holder(path: Path, locks: Path = Path("/proc/locks")) -> str:
@@ -164,7 +173,7 @@ def lock_holder(path: Path, locks: Path = Path("/proc/locks")) -> str:
         if len(fields) >= 6 and fields[1] == "POSIX" and fields[5] == device and fields[4].isdigit():
             pid = int(fields[4])
             command = _command_line(pid)
-            return f"pid {pid}" + (f" ({command[:100]})" if command else "")
+            return f"pid {pid}" + (f" ({command})" if command else "")
     return ""
 
 
@@ -219,17 +228,22 @@ def _unreadable(command: str, where: Where, problem: str) -> TerraformProblem:
 # ---------------------------------------------------------------------------------------------
 
 
-def stale(command: str, where: Where, recorded: dict[str, Any] | None, current: dict[str, Any] | None) -> TerraformProblem:
-    """The saved plan was made against another state than the one there now (lineage and serial)."""
-    if recorded is None or current is None or recorded["lineage"] != current["lineage"]:
-        change = "the state was replaced (another lineage)" if recorded and current else "the state was created or removed"
+def stale(command: str, where: Where, recorded: Any, current: dict[str, Any] | None) -> TerraformProblem:
+    """The saved plan was made against another state than the one there now (lineage and serial), or
+    `recorded` is "unrecorded": the plan has no record of its state (made by an earlier version of the kit)."""
+    if recorded == "unrecorded":
+        reason = "the saved plan has no record of the state it was made against (an earlier version of the kit made it)"
     else:
-        change = f"serial {recorded['serial']} then, {current['serial']} now"
+        if recorded is None or current is None or recorded["lineage"] != current["lineage"]:
+            change = "the state was replaced (another lineage)" if recorded and current else "the state was created or removed"
+        else:
+            change = f"serial {recorded['serial']} then, {current['serial']} now"
+        reason = f"the saved plan is stale: the state changed after the plan was made ({change}; another apply ran in between)"
     return TerraformProblem(
         command,
         where,
         "stale_plan",
-        f"the saved plan is stale: the state changed after the plan was made ({change}; another apply ran in between)",
+        reason,
         f"plan again: make plan ENV={where.env}, review it, then make apply ENV={where.env} (or make deploy ENV={where.env})",
     )
 

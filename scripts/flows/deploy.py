@@ -133,12 +133,11 @@ def apply(target: Target) -> None:
         )
     target.confirm("apply")
     now = _state_now(target, "apply")
-    if files["state"].is_file():  # a plan made by an older version of the kit has no record: Terraform checks it
-        recorded = json.loads(files["state"].read_text())
-        if recorded != now:
-            for path in files.values():
-                path.unlink(missing_ok=True)
-            raise terraform_errors.stale("apply", where(target), recorded, now)
+    recorded = json.loads(files["state"].read_text()) if files["state"].is_file() else "unrecorded"
+    if recorded != now:  # before the orphan check: a stale plan's creations exist, made by the apply in between
+        for path in files.values():
+            path.unlink(missing_ok=True)
+        raise terraform_errors.stale("apply", where(target), recorded, now)
     if files["json"].is_file():
         orphans.refuse(target, json.loads(files["json"].read_text()))
     step(f"terraform apply of the saved plan (ENV={target.env})")

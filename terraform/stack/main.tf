@@ -71,6 +71,40 @@ locals {
   tags = merge(var.tags, { App = var.app, Environment = var.env })
 }
 
+# AWS limits checked at plan time, each refusal naming the app (docs/troubleshooting.md cites
+# each limit). Names: a function, its role and its rotation function's are at most
+# "<env>-<app>-rotate", 56 characters (env 16, app 32), under Lambda's and IAM's 64; its log
+# group "/aws/lambda/" + that, under 512; a parameter's hierarchy is always 4 levels deep
+# (/<env>/<app>/<scope>/<name>), under SSM's 15. What can grow is checked here and in
+# variables.tf (secret and parameter names) and outputs.tf (the environment, the roles'
+# inline policies, the manifest).
+locals {
+  # An SSM parameter name's 1011 characters include the ARN before it, "arn:aws:ssm:us-east-2:
+  # 111122223333:parameter/" (45 characters, AWS's own example), then the name as given.
+  ssm_arn_length = length("arn:${data.aws_partition.current.partition}:ssm:${var.region}:123456789012:parameter/")
+
+  # Lambda measures the environment as the JSON of all its variables ("String measured: {...}"
+  # in its refusal), in bytes. jsonencode writes < > & as \u003c \u003e \u0026: 5 more each.
+  environment_json  = jsonencode(module.function.environment_variables)
+  environment_bytes = length(local.environment_json) + length(regexall("[^\\x00-\\x7f]", local.environment_json)) + length(regexall("[^\\x00-\\x{7ff}]", local.environment_json)) + length(regexall("[^\\x00-\\x{ffff}]", local.environment_json)) - 5 * length(regexall("[<>&]", join("", concat(keys(module.function.environment_variables), values(module.function.environment_variables)))))
+
+  # IAM counts every inline policy of a role together, without whitespace: the function's role
+  # has "permissions" and "write-own-logs" (the latter as modules/function/main.tf writes it,
+  # whose log group ARN is known only after apply: its length is known now).
+  logs_policy_chars = { for name in [local.function_name, local.rotation_function_name] : name => length(jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+      Resource = "arn:${data.aws_partition.current.partition}:logs:${var.region}:${module.access_policy.account_id}:log-group:/aws/lambda/${name}:*"
+    }]
+  })) }
+  inline_policy_chars = {
+    function = length(replace(module.access_policy.policy_json, "/\\s/", "")) + local.logs_policy_chars[local.function_name]
+    rotation = length(replace(local.rotation_policy_json, "/\\s/", "")) + local.logs_policy_chars[local.rotation_function_name]
+  }
+}
+
 data "aws_partition" "current" {}
 
 # Opt-in: a customer-managed key of the app (create_kms_key). Its policy is KMS's default key
@@ -117,25 +151,10 @@ module "secret" {
   depends_on = [aws_lambda_permission.rotation, module.rotation_function]
 }
 
-# The kit's rotation function (lambda_src/rotation.py, its own package), one per app with a
-# "generated" secret: it may write new versions of the app's secrets whose rotation function
-# it is, and nothing else.
-module "rotation_function" {
-  source = "../modules/function"
-  count  = length(local.generated) > 0 ? 1 : 0
-
-  name                = local.rotation_function_name
-  region              = var.region
-  handler             = "rotation.handler"
-  package_path        = var.rotation_package_path
-  runtime             = var.runtime
-  architecture        = var.architecture
-  timeout             = 30
-  extension_layer_arn = var.extension_layer_arn
-  log_retention_days  = var.log_retention_days
-  environment         = local.client_environment
-  tags                = local.tags
-  policy_json = jsonencode({
+# The rotation function's own permissions: it may write new versions of the app's secrets whose
+# rotation function it is, and nothing else.
+locals {
+  rotation_policy_json = jsonencode({
     Version = "2012-10-17"
     Statement = concat([
       {
@@ -168,6 +187,27 @@ module "rotation_function" {
       },
     ])
   })
+}
+
+# The kit's rotation function (lambda_src/rotation.py, its own package), one per app with a
+# "generated" secret: it may write new versions of the app's secrets whose rotation function
+# it is, and nothing else.
+module "rotation_function" {
+  source = "../modules/function"
+  count  = length(local.generated) > 0 ? 1 : 0
+
+  name                = local.rotation_function_name
+  region              = var.region
+  handler             = "rotation.handler"
+  package_path        = var.rotation_package_path
+  runtime             = var.runtime
+  architecture        = var.architecture
+  timeout             = 30
+  extension_layer_arn = var.extension_layer_arn
+  log_retention_days  = var.log_retention_days
+  environment         = local.client_environment
+  tags                = local.tags
+  policy_json         = local.rotation_policy_json
 
 }
 
@@ -195,8 +235,10 @@ module "parameters" {
     },
     {
       (local.manifest_name) = {
-        type        = "String"
-        value       = local.manifest
+        type = "String"
+        # Over 8 KB the plan fails on outputs.tf's check, which names the app; the module's own
+        # rule (a value too long for its tier, naming neither) must not be the one that speaks.
+        value       = length(local.manifest) <= 8192 ? local.manifest : "{}"
         description = "What ${var.app} declares (names only), for its client and rotation function; written by Terraform"
         tier        = local.manifest_tier
       }

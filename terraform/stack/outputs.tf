@@ -31,6 +31,11 @@ output "function_arn" {
 output "role_arn" {
   description = "ARN of the function's role."
   value       = module.function.role_arn
+
+  precondition {
+    condition     = local.inline_policy_chars.function <= 10240
+    error_message = "app ${var.app}: the inline policies of its function's role (permissions and write-own-logs) count ${local.inline_policy_chars.function} characters without whitespace, over IAM's 10,240 for all inline policies of a role: use fewer scopes (each scope of a secret or parameter adds its paths to the read policy)."
+  }
 }
 
 output "log_group_name" {
@@ -46,6 +51,11 @@ output "extension_layer_arn" {
 output "environment_variables" {
   description = "The function's environment: names, the client's and the extension's settings (never values)."
   value       = module.function.environment_variables
+
+  precondition {
+    condition     = local.environment_bytes <= 4096
+    error_message = "app ${var.app}: the function's environment is ${local.environment_bytes} bytes as Lambda measures it (the JSON of all its variables: the app's environment, the kit's and the extension's), over Lambda's 4 KB (4096 bytes): shorten or remove variables of the app's environment (a large setting belongs in a parameter)."
+  }
 }
 
 output "secret_names" {
@@ -101,6 +111,11 @@ output "read_policy_json" {
 output "rotation_function_name" {
   description = "The kit's rotation function (for \"generated\" secrets), or null when the app has none."
   value       = one(module.rotation_function[*].function_name)
+
+  precondition {
+    condition     = length(local.generated) == 0 || local.inline_policy_chars.rotation <= 10240
+    error_message = "app ${var.app}: the inline policies of its rotation function's role count ${local.inline_policy_chars.rotation} characters without whitespace, over IAM's 10,240 for all inline policies of a role: use fewer secret scopes."
+  }
 }
 
 output "kms_key_arn" {

@@ -122,6 +122,12 @@ variable "secrets" {
     condition     = alltrue([for s in var.secrets : s.rotation.length >= 8 && s.rotation.length <= 4096 && floor(s.rotation.length) == s.rotation.length])
     error_message = "app ${var.app}: rotation.length must be a whole number from 8 to 4096 (GetRandomPassword's PasswordLength)."
   }
+
+  # AWS limit: a secret's name has at most 512 characters (Secrets Manager CreateSecret, Name).
+  validation {
+    condition     = alltrue([for key in keys(var.secrets) : length("/${var.env}/${var.app}/${key}") <= 512])
+    error_message = "app ${var.app}: a Secrets Manager secret name has at most 512 characters, and /${var.env}/${var.app}/ comes before each key; too long: ${join(", ", [for key in keys(var.secrets) : "${key} (${length("/${var.env}/${var.app}/${key}")} characters)" if length("/${var.env}/${var.app}/${key}") > 512])}."
+  }
 }
 
 variable "parameters" {
@@ -142,6 +148,12 @@ variable "parameters" {
   validation {
     condition     = alltrue([for p in var.parameters : contains(["String", "StringList"], p.type)])
     error_message = "app ${var.app}: a parameter's type must be String or StringList (a SecureString goes in secure_parameters: its value never passes through Terraform)."
+  }
+
+  # AWS limit: a parameter name counts at most 1011 characters with the ARN before it (SSM PutParameter, Name).
+  validation {
+    condition     = alltrue([for key in keys(var.parameters) : local.ssm_arn_length + length("/${var.env}/${var.app}/${key}") <= 1011])
+    error_message = "app ${var.app}: an SSM parameter name counts at most 1011 characters together with its ARN before it (${local.ssm_arn_length} characters here) and /${var.env}/${var.app}/; too long: ${join(", ", [for key in keys(var.parameters) : "${key} (${local.ssm_arn_length + length("/${var.env}/${var.app}/${key}")} characters)" if local.ssm_arn_length + length("/${var.env}/${var.app}/${key}") > 1011])}."
   }
 }
 
@@ -166,6 +178,12 @@ variable "secure_parameters" {
   validation {
     condition     = alltrue([for p in var.secure_parameters : contains(["Standard", "Advanced"], p.tier)])
     error_message = "app ${var.app}: a SecureString's tier must be Standard (4 KB) or Advanced (8 KB)."
+  }
+
+  # AWS limit: as for parameters (a SecureString is an SSM parameter).
+  validation {
+    condition     = alltrue([for key in keys(var.secure_parameters) : local.ssm_arn_length + length("/${var.env}/${var.app}/${key}") <= 1011])
+    error_message = "app ${var.app}: an SSM parameter name counts at most 1011 characters together with its ARN before it (${local.ssm_arn_length} characters here) and /${var.env}/${var.app}/; too long: ${join(", ", [for key in keys(var.secure_parameters) : "${key} (${local.ssm_arn_length + length("/${var.env}/${var.app}/${key}")} characters)" if local.ssm_arn_length + length("/${var.env}/${var.app}/${key}") > 1011])}."
   }
 }
 

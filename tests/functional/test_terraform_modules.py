@@ -30,14 +30,34 @@ def test_module_tests_pass(results: dict[str, module_tests.ModuleResult], name: 
     assert result.passed == _runs_in(ROOT / "terraform" / module_tests.modules()[name])
 
 
+def checked_addresses(text: str) -> set[str]:
+    """The addresses of a file's checks: var.X for a variable with a validation; output.X, TYPE.NAME and
+    data.TYPE.NAME for an output, resource or data source with a precondition."""
+    found = set()
+    for block in re.split(r"^(?=[a-z])", text, flags=re.MULTILINE):  # top-level blocks start at column 0
+        header = re.match(r'(variable|output|resource|data) "([\w-]+)"(?: "([\w-]+)")? \{', block)
+        if header is None:
+            continue
+        kind, first, second = header.groups()
+        if kind == "variable" and re.search(r"^\s+validation \{", block, flags=re.MULTILINE):
+            found.add(f"var.{first}")
+        elif kind != "variable" and re.search(r"^\s+precondition \{", block, flags=re.MULTILINE):
+            found.add({"output": f"output.{first}", "resource": f"{first}.{second}", "data": f"data.{first}.{second}"}[kind])
+    return found
+
+
 def test_every_validation_has_a_negative_run() -> None:
     """Each validation block and precondition of a module is matched by an expect_failures run naming it."""
+    assert checked_addresses('variable "a" {\n  validation {\n  }\n}\noutput "b" {\n  precondition {\n  }\n}\n') == {
+        "var.a",
+        "output.b",
+    }
     for name, directory in module_tests.modules().items():
         source = ROOT / "terraform" / directory
         tests = "\n".join(f.read_text() for f in source.glob("tests/*.tftest.hcl"))
-        expected = set(re.findall(r"expect_failures = \[([^\]]+)\]", tests))
+        expected = {
+            address.strip() for group in re.findall(r"expect_failures = \[([^\]]+)\]", tests) for address in group.split(",")
+        }
         for tf in source.glob("*.tf"):
-            for variable in re.findall(
-                r'variable "(\w+)" \{(?:(?!\nvariable ).)*?validation \{', tf.read_text(), flags=re.DOTALL
-            ):
-                assert f"var.{variable}" in expected, f"{name}: no negative test for the validation of var.{variable}"
+            for address in checked_addresses(tf.read_text()):
+                assert address in expected, f"{name}: no negative test (expect_failures) for the check of {address} in {tf.name}"

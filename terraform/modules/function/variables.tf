@@ -4,7 +4,7 @@ variable "name" {
 
   validation {
     condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
-    error_message = "name must be 1-64 letters, digits, hyphens or underscores (e.g. prod-payments)."
+    error_message = "name must be 1-64 letters, digits, hyphens or underscores (e.g. prod-payments): it names the function and its role (Lambda and IAM allow 64 characters each); found ${length(var.name)} characters: ${substr(var.name, 0, 80)}."
   }
 }
 

@@ -22,7 +22,7 @@ variable "parameters" {
 
   validation {
     condition     = alltrue([for name in keys(var.parameters) : length(name) <= 1011 && !startswith(lower(name), "/aws") && !startswith(lower(name), "/ssm")])
-    error_message = "A parameter name has at most 1011 characters and cannot start with /aws or /ssm (reserved by AWS)."
+    error_message = "A parameter name has at most 1011 characters (with its ARN before it: the stack checks that) and cannot start with /aws or /ssm (reserved by AWS): ${join(", ", [for name in keys(var.parameters) : substr(name, 0, 80) if length(name) > 1011 || startswith(lower(name), "/aws") || startswith(lower(name), "/ssm")])}."
   }
 
   validation {
@@ -37,7 +37,7 @@ variable "parameters" {
 
   validation {
     condition     = alltrue([for p in var.parameters : p.type == "SecureString" || length(p.value == null ? "" : p.value) <= (p.tier == "Standard" ? 4096 : 8192)])
-    error_message = "A value is too long for its tier: Standard holds at most 4 KB (4096 characters), Advanced and Intelligent-Tiering 8 KB; choose tier = \"Advanced\" ($0.05 per parameter-month) or shorten it."
+    error_message = "A value is too long for its tier: Standard holds at most 4 KB (4096 characters), Advanced and Intelligent-Tiering 8 KB; choose tier = \"Advanced\" ($0.05 per parameter-month) or shorten it: ${join(", ", [for name, p in var.parameters : "${name} (${length(p.value == null ? "" : p.value)} characters, ${p.tier})" if p.type != "SecureString" && length(p.value == null ? "" : p.value) > (p.tier == "Standard" ? 4096 : 8192)])}."
   }
 
   validation {

@@ -5,7 +5,7 @@ variable "name" {
 
   validation {
     condition     = length(var.name) <= 512
-    error_message = "A Secrets Manager secret name has at most 512 characters."
+    error_message = "A Secrets Manager secret name has at most 512 characters (CreateSecret); this one has ${length(var.name)}: ${substr(var.name, 0, 80)}..."
   }
 }
 

@@ -230,3 +230,157 @@ run "rejects_a_kms_alias_as_the_key" {
   variables { kms_key_arn = "alias/app" }
   expect_failures = [var.kms_key_arn]
 }
+
+# ---------------------------------------------------------------------------------------------
+# AWS limits, checked at plan time (docs/troubleshooting.md cites each one)
+# ---------------------------------------------------------------------------------------------
+
+run "the_longest_env_and_app_names_fit_every_aws_name_limit" {
+  command = plan
+  variables {
+    env                   = "abcdefghijklmnop"                 # 16, the most env allows
+    app                   = "abcdefghijklmnopqrstuvwxyz012345" # 32, the most app allows
+    secrets               = { "secrets/a" = { rotation = { strategy = "generated", days = 30 } } }
+    rotation_package_path = "main.tf"
+  }
+  assert {
+    condition     = length(output.function_name) <= 64 && length(output.rotation_function_name) == 56
+    error_message = "function and role names (Lambda 64, IAM 64) are at most <env>-<app>-rotate, 56 characters"
+  }
+  assert {
+    condition     = length("/aws/lambda/${output.rotation_function_name}") <= 512
+    error_message = "a log group name has at most 512 characters"
+  }
+  assert {
+    condition     = alltrue([for name in concat(values(output.secret_names), values(output.parameter_names), values(output.secure_parameter_names)) : length(split("/", name)) - 1 == 4])
+    error_message = "every name is 4 levels deep (SSM allows 15)"
+  }
+}
+
+run "a_secret_name_of_512_characters_is_accepted" {
+  command = plan
+  variables { secrets = { "secrets/${format("%0489d", 0)}" = {} } } # /test/payments/secrets/ (23) + 489
+  assert {
+    condition     = length(output.secret_names["secrets/${format("%0489d", 0)}"]) == 512
+    error_message = "512 characters is Secrets Manager's most"
+  }
+}
+
+run "rejects_a_secret_name_over_512_characters" {
+  command = plan
+  variables { secrets = { "secrets/${format("%0490d", 0)}" = {} } }
+  expect_failures = [var.secrets]
+}
+
+run "a_parameter_name_of_1011_characters_with_its_arn_is_accepted" {
+  command = plan
+  variables {
+    parameters        = { "config/${format("%0944d", 0)}" = { value = "x" } } # arn:...:parameter/ (45) + /test/payments/config/ (22) + 944
+    secure_parameters = { "secrets/${format("%0943d", 0)}" = {} }             # 45 + /test/payments/secrets/ (23) + 943
+  }
+  assert {
+    condition     = local.ssm_arn_length == 45
+    error_message = "arn:aws:ssm:us-east-1:123456789012:parameter/ is 45 characters"
+  }
+}
+
+run "rejects_a_parameter_name_over_1011_characters_with_its_arn" {
+  command = plan
+  variables { parameters = { "config/${format("%0945d", 0)}" = { value = "x" } } }
+  expect_failures = [var.parameters]
+}
+
+run "rejects_a_securestring_name_over_1011_characters_with_its_arn" {
+  command = plan
+  variables { secure_parameters = { "secrets/${format("%0944d", 0)}" = {} } }
+  expect_failures = [var.secure_parameters]
+}
+
+run "an_environment_of_4096_bytes_is_accepted" {
+  command = plan
+  variables { environment = { PAD = format("%03570d", 0) } } # the kit's and the extension's variables: 517 bytes of JSON
+  assert {
+    condition     = local.environment_bytes == 4096
+    error_message = "4096 bytes, as Lambda measures the JSON of the variables"
+  }
+}
+
+run "rejects_an_environment_over_4096_bytes" {
+  command = plan
+  variables { environment = { PAD = format("%03571d", 0) } }
+  expect_failures = [output.environment_variables]
+}
+
+run "rejects_an_environment_over_4096_bytes_in_utf8_though_4096_characters" {
+  command = plan
+  variables { environment = { PAD = "${format("%03569d", 0)}é" } } # é is 2 bytes
+  expect_failures = [output.environment_variables]
+}
+
+run "characters_jsonencode_escapes_count_once" {
+  command = plan
+  variables { environment = { PAD = "${format("%03569d", 0)}<" } } # jsonencode writes \u003c; Lambda's JSON has <
+  assert {
+    condition     = local.environment_bytes == 4096
+    error_message = "< counts as one byte"
+  }
+}
+
+run "three_hundred_items_keep_the_environment_fixed_and_move_the_manifest_to_advanced" {
+  command = plan
+  variables {
+    secrets           = { for i in range(100) : format("secrets/item_%03d", i) => {} }
+    secure_parameters = { for i in range(100) : format("secure/item_%03d", i) => {} }
+    parameters        = { for i in range(100) : format("config/item_%03d", i) => { value = "v" } }
+  }
+  assert {
+    condition     = local.environment_bytes == 517 && length(output.environment_variables) == 12
+    error_message = "the function's environment names the app, never its items: 517 bytes with 3 items or 300"
+  }
+  assert {
+    condition     = length(local.manifest) > 4096 && length(local.manifest) <= 8192 && local.manifest_tier == "Advanced"
+    error_message = "a manifest over 4 KB is an Advanced parameter (up to 8 KB)"
+  }
+}
+
+run "a_manifest_of_4_kb_or_less_is_standard" {
+  command = plan
+  assert {
+    condition     = local.manifest_tier == "Standard"
+    error_message = "a small manifest stays Standard (no charge)"
+  }
+}
+
+run "rejects_a_manifest_over_8_kb" {
+  command = plan
+  variables {
+    secrets           = { for i in range(150) : format("secrets/item_%03d", i) => {} }
+    secure_parameters = { for i in range(150) : format("secure/item_%03d", i) => {} }
+    parameters        = { for i in range(150) : format("config/item_%03d", i) => { value = "v" } }
+  }
+  expect_failures = [output.manifest_parameter_name]
+}
+
+run "rejects_inline_policies_over_10240_characters" {
+  command = plan
+  variables { secrets = { for i in range(130) : format("s%03d/x", i) => {} } } # 130 secret scopes, a path each
+  expect_failures = [output.role_arn]
+}
+
+run "rejects_rotation_inline_policies_over_10240_characters" {
+  command = plan
+  variables {
+    # 130 secret scopes (the rotation role may write each), one secret rotated by the kit
+    secrets               = merge({ for i in range(1, 130) : format("s%03d/x", i) => {} }, { "s000/x" = { rotation = { strategy = "generated", days = 30 } } })
+    rotation_package_path = "main.tf"
+  }
+  expect_failures = [output.role_arn, output.rotation_function_name]
+}
+
+run "the_inline_policies_are_counted_as_iam_counts_them" {
+  command = plan
+  assert {
+    condition     = local.inline_policy_chars.function == length(replace(output.read_policy_json, "/\\s/", "")) + local.logs_policy_chars["test-payments"] && local.logs_policy_chars["test-payments"] == 198
+    error_message = "permissions + write-own-logs ({\"Statement\":[{\"Action\":[...],\"Effect\":\"Allow\",\"Resource\":\"<log group ARN>:*\"}],\"Version\":\"2012-10-17\"})"
+  }
+}

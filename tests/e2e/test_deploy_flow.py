@@ -184,7 +184,8 @@ def test_bad_input_gets_one_line_and_a_fix(checkout: Checkout) -> None:
     plan = checkout.path / "build/plans/sandbox.tfplan"
     plan.write_bytes(b"not a plan file")
     result = checkout.make("apply")
-    assert result.returncode != 0 and "failed before changing anything" in result.stderr, result.stderr[-2000:]
+    assert result.returncode != 0 and "apply for ENV=sandbox failed" in result.stderr, result.stderr[-2000:]
+    assert "plan again: make plan ENV=sandbox" in result.stderr, result.stderr[-2000:]  # no record of its state
     assert not plan.exists()  # a saved plan is good for one apply only, even a bad one
     result = checkout.make("apply")
     assert result.returncode != 0 and "no saved plan for ENV=sandbox" in result.stderr and "make plan" in result.stderr

@@ -143,34 +143,56 @@ class Diagnostic:
 
 
 def _plain_lines(output: str) -> list[str]:
-    """Output lines without colour codes and box characters; a closing box (╵) becomes the marker \x00."""
+    """Output lines without colour codes and box characters; an opening box (╷) becomes the marker \x01,
+    a closing one (╵) \x00."""
     lines = []
     for raw in _ANSI.sub("", output).splitlines():
         line = raw.rstrip()
         if line.startswith("╵"):
             lines.append("\x00")
         elif line.startswith("╷"):
-            lines.append("")
+            lines.append("\x01")
         else:
             lines.append(re.sub(r"^│ ?", "", line))
     return lines
 
 
+def _starts(lines: list[str]) -> list[int]:
+    """Where each diagnostic starts. Boxed output: the first line after each opening box. Plain output: each
+    'Error:'/'Warning:' line, except one that follows a summary after exactly one blank line: that is the
+    detail (Terraform writes "\nError: <summary>\n\n<detail>\n", and a detail may itself read "Error: ...")."""
+    if "\x01" in lines:
+        return [i + 1 for i, line in enumerate(lines) if line == "\x01" and i + 1 < len(lines) and _START.match(lines[i + 1])]
+    starts: list[int] = []
+    for i, line in enumerate(lines):
+        if not _START.match(line):
+            continue
+        if starts:
+            end = starts[-1]
+            while end < len(lines) and lines[end].strip():
+                end += 1  # the previous summary's last line + 1
+            if i == end + 1 and not lines[end].strip():
+                continue
+        starts.append(i)
+    return starts
+
+
 def plain_text(output: str | None) -> str:
     """A command's output without colour codes and Terraform's box characters."""
-    return "\n".join(line for line in _plain_lines(output or "") if line != "\x00")
+    return "\n".join(line for line in _plain_lines(output or "") if line not in ("\x00", "\x01"))
 
 
 def diagnostics(output: str | None, severity: str = "Error") -> list[Diagnostic]:
     """Terraform's diagnostics of `severity` in a command's output, in order."""
     lines = _plain_lines(output or "")
-    starts = [i for i, line in enumerate(lines) if _START.match(line)]
+    starts = _starts(lines)
     found = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
         body = lines[start:end]
-        if "\x00" in body:
-            body = body[: body.index("\x00")]
+        for marker in ("\x00", "\x01"):
+            if marker in body:
+                body = body[: body.index(marker)]
         match = _START.match(body[0])
         assert match is not None
         if match["severity"] != severity:
@@ -205,7 +227,7 @@ def first_error(output: str | None) -> str:
     errors = diagnostics(output)
     if errors:
         return errors[0].one_line()
-    tail = [line.strip() for line in _plain_lines(output or "") if line.strip() and line != "\x00"]
+    tail = [line.strip() for line in plain_text(output).splitlines() if line.strip()]
     return tail[-1] if tail else "no output"
 
 

@@ -15,7 +15,8 @@ Terraform keeps stable; each cause was produced for real and its output captured
   as "no state" and plans to create everything.
 - `stale_plan`: the saved plan was made before the state last changed (scripts/flows/deploy.py
   compares the state's lineage and serial recorded at plan time; Terraform's own "Saved plan
-  is stale" and a plan made by another Terraform version land here too). The fix: plan again.
+  is stale", a plan made by another Terraform version and a file that is no plan at all land
+  here too). The fix: plan again.
 - `unreachable`: Terraform could not reach the AWS endpoint (connection refused or reset, no
   such host, a timeout): the sandbox stopped, or the network. The target says which to check.
 - `credentials`, `access_denied`: AWS refused the provider's credentials, or a permission.
@@ -48,7 +49,10 @@ STATE_UNREADABLE = re.compile(
     r"Unsupported state file format|Invalid state file format|state file could not be parsed|Failed to load state|"
     r"Error loading state|Failed to read state|state data in S3 does not have the expected content"
 )
-STALE_PLAN = re.compile(r"Saved plan is stale|plan files? cannot be transferred between different Terraform versions")
+STALE_PLAN = re.compile(
+    r"Saved plan is stale|plan files? cannot be transferred between different Terraform versions|"
+    r"Failed to load .* as a plan file|Failed to read plan from plan file"
+)
 # Most telling first: the first that matches names the failure.
 UNREACHABLE = tuple(
     re.compile(pattern)

@@ -45,6 +45,7 @@ CASES = {
     "state_truncated": ("plan", "state_unreadable", ["could not be parsed as JSON: syntax error at byte offset 5000"]),
     "state_truncated_pull": ("plan", "state_unreadable", ["could not be parsed as JSON: syntax error at byte offset 5000"]),
     "plan_stale": ("apply", "stale_plan", ["Saved plan is stale", "plan again: make plan ENV=sandbox"]),
+    "plan_unreadable": ("apply", "stale_plan", ["as a plan file: Error: couldn't load", "zip: not a valid zip file"]),
     "endpoint_closed": ("plan", "unreachable", ["could not reach http://127.0.0.1:4599 (connection refused)", "sandbox-status"]),
     "apply_endpoint_died": ("apply", "unreachable", ["could not reach http://127.0.0.1:4599", "the sandbox does not answer"]),
     "provider_corrupt": ("plan", "provider", ["Required plugins are not installed", "does not match any of the checksums"]),
@@ -103,6 +104,20 @@ def test_a_provider_error_over_several_lines_is_one_summary_with_its_location(ve
     assert found[0].address == 'provider["registry.terraform.io/hashicorp/aws"]'
     died = diagnostics(fixture("apply_endpoint_died", version))
     assert len(died) >= 5 and all(d.address for d in died)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_detail_that_reads_error_is_the_detail_not_another_diagnostic(version: str) -> None:
+    """Terraform writes 'Error: <summary>', one blank line, then the detail, which may itself start with 'Error:';
+    two diagnostics are two blank lines apart (or boxed)."""
+    found = diagnostics(fixture("plan_unreadable", version))
+    assert len(found) == 1 and found[0].detail[0].startswith("Error: couldn't load the provided path")
+    two = "\nError: A\n\n\nError: B\n\ndetail of B\n\nError: C\n\nError: detail of C\n"
+    assert [(d.summary, d.detail) for d in diagnostics(two)] == [
+        ("A", ()),
+        ("B", ("detail of B",)),
+        ("C", ("Error: detail of C",)),
+    ]
 
 
 @pytest.mark.parametrize("version", VERSIONS)

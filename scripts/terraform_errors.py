@@ -19,7 +19,10 @@ Terraform keeps stable; each cause was produced for real and its output captured
   here too). The fix: plan again.
 - `unreachable`: Terraform could not reach the AWS endpoint (connection refused or reset, no
   such host, a timeout): the sandbox stopped, or the network. The target says which to check.
-- `credentials`, `access_denied`: AWS refused the provider's credentials, or a permission.
+- `credentials`, `access_denied`: AWS refused the provider's credentials (its AWS error code, or
+  a 403 while the provider configures itself: the calls it makes then need no permission), or
+  a permission. The 403 was produced against a moto server with authentication on; the codes
+  are AWS's documented ones (the same as scripts/aws_errors.py's), not captured here.
 - `provider`: the provider plugin is missing, damaged or could not be installed.
 - `config_values`: a value the environment's tfvars file gives is refused (a syntax or type
   error in the file, or a validation or precondition of the stack, whose messages name the app).
@@ -74,6 +77,9 @@ CREDENTIALS = re.compile(
     r"security token included in the request is (?:invalid|expired)|UnrecognizedClientException|"
     r"failed to refresh cached credentials"
 )
+# The provider's first calls (sts:GetCallerIdentity needs no permission) answered 403: the credentials.
+PROVIDER_SETUP = re.compile(r"configuring Terraform AWS Provider")
+FORBIDDEN = re.compile(r"status code: 403|StatusCode: 403")
 ACCESS_DENIED = re.compile(r"AccessDenied|not authorized to perform|UnauthorizedOperation|AuthorizationError")
 PROVIDER = re.compile(
     r"^(Required plugins are not installed|Failed to load plugin schemas|Could not load plugin|Failed to query available "
@@ -369,7 +375,7 @@ def explain(output: str, command: str, where: Where) -> TerraformProblem:
         )
     if first is None:
         return TerraformProblem(command, where, "unknown", first_error(output), f"fix what Terraform names, then {then}")
-    if CREDENTIALS.search(first.text):
+    if CREDENTIALS.search(first.text) or (PROVIDER_SETUP.search(first.text) and FORBIDDEN.search(first.text)):
         return TerraformProblem(
             command,
             where,

@@ -3,7 +3,8 @@
 The fixtures in tests/fixtures/terraform_errors/ are what Terraform 1.11.4 (a terraform on
 PATH) and 1.15.5 (the bundled one) printed when each failure was produced for real by
 capture.py beside them (a lock held by a live terraform, a truncated state, a stale plan, a
-closed endpoint, a corrupt provider, bad tfvars, an error in a .tf file).
+closed endpoint, credentials the endpoint refuses, a corrupt provider, bad tfvars, an error
+in a .tf file).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ CASES = {
     "plan_unreadable": ("apply", "stale_plan", ["as a plan file: Error: couldn't load", "zip: not a valid zip file"]),
     "endpoint_closed": ("plan", "unreachable", ["could not reach http://127.0.0.1:4599 (connection refused)", "sandbox-status"]),
     "apply_endpoint_died": ("apply", "unreachable", ["could not reach http://127.0.0.1:4599", "the sandbox does not answer"]),
+    "credentials_refused": ("plan", "credentials", ["AWS did not accept the provider's credentials", "status code: 403"]),
     "provider_corrupt": ("plan", "provider", ["Required plugins are not installed", "does not match any of the checksums"]),
     "tfvars_wrong_type": ("plan", "config_values", ["a number is required", "fix it in /repo/terraform.tfvars line 5"]),
     "tfvars_syntax": ("plan", "config_values", ["Expected an attribute value", "fix it in /repo/terraform.tfvars line 39"]),

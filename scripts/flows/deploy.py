@@ -185,6 +185,7 @@ def deployment(target: Target) -> Deployment:
     """The deployed apps (names, ARNs, items), or a UserError if nothing is deployed."""
     terraform_errors.check_local_state(target.state_file, "reading the deployment", where(target))
     with explained(target, "reading the deployment"):
+        target.workspace().init()  # a fresh clone (or make clean) has no data directory: outputs need one
         outputs = target.workspace().output("apps")
         single_app = target.workspace().output("stack") if outputs is None else None
     if outputs is None:

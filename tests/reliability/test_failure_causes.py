@@ -180,7 +180,7 @@ def test_a_stopped_sandbox_is_named_before_and_during_an_apply(checkout: Checkou
 
 def test_a_damaged_provider_plugin_is_named_and_its_fix_works(checkout: Checkout) -> None:
     """The installed provider binary overwritten: make plan names the provider and the folder to remove; removing
-    it (the fix) lets the next plan reinstall and pass."""
+    it (the fix) lets the next command reinstall it and pass."""
     providers = checkout.path / ".sandbox" / "tf-data" / "providers"
     binaries = list(providers.rglob("terraform-provider-aws*"))
     assert binaries
@@ -190,6 +190,7 @@ def test_a_damaged_provider_plugin_is_named_and_its_fix_works(checkout: Checkout
     assert "the AWS provider plugin is missing or damaged" in line and "rm -rf .sandbox/tf-data/providers" in line, line
     assert "terraform.tfvars" not in line
     shutil.rmtree(providers)
+    assert "smoke: " in ok(checkout.make("smoke"))  # any command that reads the deployment runs init again
     ok(checkout.make("plan"))
 
 

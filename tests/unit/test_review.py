@@ -277,7 +277,7 @@ def test_not_action_wildcards_and_permission_management() -> None:
         "IAM: Allow with NotAction/NotResource/NotPrincipal": "high",
         "IAM: service-wide action": "high",
         "IAM: permission-management action": "high",
-        "IAM: wildcard action": "low",
+        "IAM: partial wildcard action": "low",
     }
 
 
@@ -519,21 +519,23 @@ def test_middle_truncation_of_long_addresses() -> None:
     assert len(cut) == 64 and cut.startswith("module.stack.") and cut.endswith("policy.logs_and_more") and "…" in cut
 
 
-def test_sarif_has_one_result_per_risk_with_levels() -> None:
-    """SARIF 2.1.0: high → error, medium → warning; the address as a logical location."""
+def test_sarif_has_one_result_per_risk_with_levels_and_rule_ids_from_the_registry() -> None:
+    """SARIF 2.1.0: high → error, medium → warning; rule IDs are the registry's, the address a logical location."""
     from scripts.review.sarif import render_sarif
 
     plan = _plan(
         _rc("aws_cloudwatch_log_group.l", "aws_cloudwatch_log_group", ["delete"], {}, None),
         _rc("aws_kms_key.k", "aws_kms_key", ["delete"], {}, None),
     )
-    sarif = json.loads(render_sarif(_review(plan), "terraform/envs/dev/main.tf"))
+    sarif = json.loads(render_sarif(_review(plan), None))
     results = sarif["runs"][0]["results"]
     assert sarif["version"] == "2.1.0"
-    assert [(x["level"], x["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]) for x in results] == [
-        ("error", "aws_kms_key.k"),
-        ("warning", "aws_cloudwatch_log_group.l"),
+    assert [(x["ruleId"], x["level"], x["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]) for x in results] == [
+        ("LIFE005", "error", "aws_kms_key.k"),
+        ("LIFE015", "warning", "aws_cloudwatch_log_group.l"),
     ]
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert all(rules[x["ruleIndex"]]["id"] == x["ruleId"] for x in results)
 
 
 # --- files --------------------------------------------------------------------------------

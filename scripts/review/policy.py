@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 from scripts.iam.policy import wildcard_match
@@ -210,6 +210,7 @@ def is_read(action: str) -> bool:
     return bool(verb) and "*" not in service and bool(READ_VERBS.match(verb.rstrip("*"))) and verb != "*"
 
 
+@cache
 def escalates(action: str) -> str | None:
     """The permission-management pattern an action falls under (iam:PassRole, *:Put*Policy...), or None."""
     for pattern in ESCALATION:
@@ -250,6 +251,12 @@ def identity_class(grant: Grant, policy: PolicyChange) -> str | None:
     (a write on Resource "*"), "write-in-read" (a write in a policy that only read),
     "scopable-star" (Resource "*" where the action can be scoped), or None.
     """
+    if grant not in policy.classes:
+        policy.classes[grant] = _identity_class(grant, policy)
+    return policy.classes[grant]
+
+
+def _identity_class(grant: Grant, policy: PolicyChange) -> str | None:
     action = grant.action.removeprefix("Not:")
     if action == "*":
         return "all"
@@ -282,6 +289,7 @@ class PolicyChange:
     account: str | None
     unknown: bool = False  # the configuration sets it, and neither the plan nor the configuration says to what
     modelled: bool = True  # False: on an attribute the list does not know, or in a grammar this review does not read
+    classes: dict[Grant, str | None] = field(default_factory=dict, repr=False)  # identity_class, computed once per grant
 
     @cached_property
     def old(self) -> set[Grant]:

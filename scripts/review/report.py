@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
+import threading
 from typing import Any
 
 from scripts.review import changes, cost, lifecycle
-from scripts.review.model import OUTSIDE, Review, Severity, app_of, sort_risks
+from scripts.review.model import OUTSIDE, Review, Risk, Severity, app_of, sort_risks
 from scripts.review.model import tripped as _tripped
 from scripts.review.plan import managed_changes
 from scripts.review.redact import Redactor
@@ -28,23 +28,23 @@ def review(
     context: dict[str, str] | None = None,
     sources: Sources | None = None,
     team_rules: TeamRules | None = None,
-    plan_text: str | None = None,
 ) -> Review:
     """The review of a loaded plan (see plan.load_plan).
 
     `scan`: checkov's report, if one was run. `sources`: where the configuration lives
     (Sources.locate; lets unknown values be resolved). `team_rules`: compiled Rego rules,
-    evaluated against `plan_text` (the plan JSON as written; re-serialized when not given).
+    evaluated against the plan JSON.
     """
+    team = _TeamRun(team_rules, plan) if team_rules is not None else None
     redactor = Redactor(masks).collect(plan)
     view = PlanView(plan, redactor, sources)
     counts, grouped = changes.group_changes(plan, redactor)
     risks = find_risks(view)
-    if team_rules is not None:
-        team = team_rules.evaluate(plan_text or json.dumps(plan), [c.address for c in view.changes])
-        for risk in team:
+    if team is not None:
+        found = team.result()
+        for risk in found:
             risk.detail = redactor.text(risk.detail)
-        risks = sort_risks(risks + team)
+        risks = sort_risks(risks + found)
     if scan:
         risks = sort_risks(risks + scan_risks(plan, scan, checkov_severity))
     estimate = cost.estimate(view, usage)
@@ -66,6 +66,30 @@ def review(
     )
     result._masker = redactor.text
     return result
+
+
+class _TeamRun:
+    """The team's Rego rules evaluated in a thread while the built-in rules run (regopy's C calls release the GIL)."""
+
+    def __init__(self, rules: TeamRules, plan: dict[str, Any]) -> None:
+        addresses = [rc["address"] for rc in managed_changes(plan)]
+        self._found: list[Risk] = []
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._found = rules.evaluate(plan, addresses)
+            except BaseException as exc:  # re-raised in the caller's thread
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="team-rules", daemon=True)
+        self._thread.start()
+
+    def result(self) -> list[Risk]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._found
 
 
 def by_app(grouped: dict[str, list[dict[str, Any]]], risks: list[Any], estimate: dict[str, Any]) -> dict[str, dict[str, Any]]:

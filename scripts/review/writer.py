@@ -120,7 +120,6 @@ def write_review(
             context=context(),
             sources=sources,
             team_rules=team_rules,
-            plan_text=plan_json.read_text() if team_rules else None,
         )
     except UserError:
         _discard(plan_json.parent, stem)

@@ -1,0 +1,23 @@
+# Every Secrets Manager secret the plan creates or changes carries the tags the team requires.
+# The kit's stack tags every resource with App and Environment; add your own keys below.
+package main
+
+import rego.v1
+
+required_tags := {"App", "Environment"}
+
+deny contains result if {
+	some change in input.resource_changes
+	change.type == "aws_secretsmanager_secret"
+	some action in change.change.actions
+	action in {"create", "update"}
+	tags := object.union(object.get(change.change.after, "tags", {}), object.get(change.change.after, "tags_all", {}))
+	some key in required_tags
+	not tags[key]
+	result := {
+		"msg": sprintf("%s has no %s tag", [change.address, key]),
+		"severity": "medium",
+		"address": change.address,
+		"id": "required-tags-on-secrets",
+	}
+}

@@ -1,10 +1,11 @@
 # Every Secrets Manager secret the plan creates or changes carries the tags the team requires.
-# The kit's stack tags every resource with App and Environment; add your own keys below.
+# The kit's providers tag every resource with Project and ManagedBy (default_tags, which reach
+# tags_all); add your own keys below.
 package main
 
 import rego.v1
 
-required_tags := {"App", "Environment"}
+required_tags := {"Project", "ManagedBy"}
 
 deny contains result if {
 	some change in input.resource_changes

@@ -109,6 +109,16 @@ UNRESTRICTABLE = {
         "tag:GetResources",
     )
 }
+# Actions that read a secret's value (or decrypt one); on every resource they read every secret of the account.
+SECRET_READS = (
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "ssm:GetParameterHistory",
+    "kms:Decrypt",
+)
+EVERY_SECRET = re.compile(r"^(\*|arn:[^:]*:(secretsmanager|ssm|kms):[^:]*:[^:]*:(secret:|parameter/?|key/)?\*)$")
 # Condition keys that tie a public principal to one account, organization or source.
 SCOPING_KEYS = {
     "aws:sourceaccount",
@@ -221,6 +231,12 @@ def escalates(action: str) -> str | None:
     return None
 
 
+@cache
+def reads_secrets(action: str) -> bool:
+    """True for an action (or a wildcard) that reads a secret's value: GetSecretValue, GetParameter*, kms:Decrypt."""
+    return any(wildcard_match(action, read, ignore_case=True) for read in SECRET_READS)
+
+
 def account_in(principal: str) -> str | None:
     """The 12-digit account a principal names, if any."""
     match = re.search(r"(?:^AWS:|^)(?:arn:aws[\w-]*:(?:iam|sts)::)?(\d{12})\b", principal)
@@ -247,9 +263,10 @@ def negated(grant: Grant) -> bool:
 def identity_class(grant: Grant, policy: PolicyChange) -> str | None:
     """The one class an added grant of an identity policy falls in, most severe first.
 
-    "all" (Action "*"), "service" (svc:*), "escalation" (permission management), "write-star"
-    (a write on Resource "*"), "write-in-read" (a write in a policy that only read),
-    "scopable-star" (Resource "*" where the action can be scoped), or None.
+    "all" (Action "*"), "service" (svc:*), "escalation" (permission management), "secrets-star"
+    (a secret read on every secret, with no condition), "write-star" (a write on Resource "*"),
+    "write-in-read" (a write in a policy that only read), "scopable-star" (Resource "*" where
+    the action can be scoped), or None.
     """
     if grant not in policy.classes:
         policy.classes[grant] = _identity_class(grant, policy)
@@ -265,6 +282,8 @@ def _identity_class(grant: Grant, policy: PolicyChange) -> str | None:
     restrictable = action.lower() not in UNRESTRICTABLE
     if escalates(action):
         return "escalation"
+    if reads_secrets(action) and EVERY_SECRET.match(grant.resource) and not grant.condition:
+        return "secrets-star"
     if not is_read(action) and grant.resource == "*" and restrictable:
         return "write-star"
     if not is_read(action) and policy.read_policy:

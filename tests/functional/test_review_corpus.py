@@ -174,7 +174,7 @@ CASES = (
         {"read_policy": policy({**READ_SECRETS, "Resource": "*"}, RANDOM, DECRYPT)},
         (
             ("high", "IAM: broader resource", "aws_iam_role_policy.read"),
-            ("medium", "IAM: Resource * for an action that can be scoped", "aws_iam_role_policy.read"),
+            ("high", "IAM: reads every secret", "aws_iam_role_policy.read"),
         ),
         "high",
     ),
@@ -203,7 +203,7 @@ CASES = (
     Case(
         "trust-other-account",
         {"trust_policy": policy(LAMBDA_TRUST, {**LAMBDA_TRUST, "Principal": {"AWS": "arn:aws:iam::999999999999:root"}})},
-        (("high", "trust policy: new principal", "aws_iam_role.fn"), ("medium", "cross-account principal", "aws_iam_role.fn")),
+        (("high", "trust policy: new principal", "aws_iam_role.fn"), ("high", "cross-account principal", "aws_iam_role.fn")),
         "high",
     ),
     Case(

@@ -196,7 +196,10 @@ def test_required_tags_come_out_at_the_severity_the_rule_gives(kit: Kit, tmp_pat
     folder = tmp_path / "team"
     folder.mkdir()
     example = (ROOT / "policy/required_tags.rego").read_text()
-    (folder / "required_tags.rego").write_text(example.replace('{"App", "Environment"}', '{"App", "Environment", "CostCenter"}'))
+    assert '{"Project", "ManagedBy"}' in example
+    (folder / "required_tags.rego").write_text(
+        example.replace('{"Project", "ManagedBy"}', '{"Project", "ManagedBy", "CostCenter"}')
+    )
     result = kit.plan(FAIL_ON="medium", REVIEW_POLICY=str(folder))
     assert result.returncode == 1
     found = [r for r in kit.review()["risks"] if r["source"] == "rego"]

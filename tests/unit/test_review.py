@@ -146,7 +146,7 @@ def test_non_sensitive_secret_output_and_plain_string_secret() -> None:
     )
     r = _review(plan)
     assert sorted((x.severity, x.title, x.address) for x in r.risks) == [
-        ("medium", "String where a SecureString was expected", "aws_ssm_parameter.p"),
+        ("high", "String where a SecureString was expected", "aws_ssm_parameter.p"),
         ("medium", "output may expose a secret", "output.api_token"),
     ]
     assert CANARY not in _everything(r)
@@ -232,7 +232,7 @@ def test_condition_removed_or_weakened(old: dict, new: dict, expected: str | Non
     [
         ({"Principal": "*"}, "public principal", "high"),
         ({"Principal": {"AWS": "*"}}, "public principal", "high"),
-        ({"Principal": {"AWS": "arn:aws:iam::999999999999:root"}}, "cross-account principal", "medium"),
+        ({"Principal": {"AWS": "arn:aws:iam::999999999999:root"}}, "cross-account principal", "high"),
         (
             {"Principal": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}},
             "public principal limited by a condition",

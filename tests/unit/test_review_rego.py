@@ -52,16 +52,18 @@ SECRET = 'module.stack["billing"].module.secret["secrets/api_key"].aws_secretsma
 
 
 def test_required_tags_example_names_each_missing_tag_at_its_own_severity() -> None:
-    """A secret without Environment: one medium finding (the result's severity field, not deny's high), with its address."""
+    """A secret without ManagedBy: one medium finding (the result's severity field, not deny's high), with its address."""
     plan = _plan(_change(SECRET, "aws_secretsmanager_secret", {"tags": {"App": "billing"}, "tags_all": {"Project": "kit"}}))
     assert _found(TeamRules.load(EXAMPLES), plan) == [
-        ("rego:required-tags-on-secrets", "medium", SECRET, f"{SECRET} has no Environment tag")
+        ("rego:required-tags-on-secrets", "medium", SECRET, f"{SECRET} has no ManagedBy tag")
     ]
 
 
 def test_required_tags_example_passes_a_tagged_secret_and_other_types() -> None:
-    """Both tags (in tags or in tags_all from default_tags), a parameter without tags, a destroy: nothing."""
-    tagged = _change(SECRET, "aws_secretsmanager_secret", {"tags": {"App": "a"}, "tags_all": {"App": "a", "Environment": "dev"}})
+    """Both tags (in tags, or in tags_all from the provider's default_tags), a parameter without tags, a destroy: nothing."""
+    tagged = _change(
+        SECRET, "aws_secretsmanager_secret", {"tags": {"Project": "p"}, "tags_all": {"Project": "p", "ManagedBy": "tf"}}
+    )
     untagged_parameter = _change("aws_ssm_parameter.p", "aws_ssm_parameter", {"name": "/a/b/config/c", "type": "String"})
     destroyed = _change("aws_secretsmanager_secret.old", "aws_secretsmanager_secret", None, ("delete",))  # type: ignore[arg-type]
     assert _found(TeamRules.load(EXAMPLES), _plan(tagged, untagged_parameter, destroyed)) == []

@@ -14,7 +14,7 @@ from scripts.review.view import Change, PlanView
 class LeakPlainString(ResourceRule):
     id = "LEAK002"
     title = "String where a SecureString was expected"
-    severity = Severity.MEDIUM
+    severity = Severity.HIGH
     why = "it looks like a secret but is stored unencrypted (and its value is in the state)"
     previous_ids = ("string-where-a-securestring-was-expected",)
     types = frozenset({"aws_ssm_parameter"})

@@ -8,9 +8,7 @@ def _parameter(name: str, kind: str) -> dict:
 
 
 def test_a_string_under_secrets_trips_it() -> None:
-    assert found("LEAK002", _parameter("/prod/app/secrets/db_password", "String")) == [
-        ("LEAK002", "medium", "aws_ssm_parameter.p")
-    ]
+    assert found("LEAK002", _parameter("/prod/app/secrets/db_password", "String")) == [("LEAK002", "high", "aws_ssm_parameter.p")]
 
 
 def test_a_securestring_there_or_a_string_under_config_does_not() -> None:

@@ -12,7 +12,7 @@ deny contains result if {
 	change.type == "aws_secretsmanager_secret"
 	some action in change.change.actions
 	action in {"create", "update"}
-	tags := object.union(object.get(change.change.after, "tags", {}), object.get(change.change.after, "tags_all", {}))
+	tags := object.union(tags_of(change.change.after, "tags"), tags_of(change.change.after, "tags_all"))
 	some key in required_tags
 	not tags[key]
 	result := {
@@ -22,3 +22,8 @@ deny contains result if {
 		"id": "required-tags-on-secrets",
 	}
 }
+
+# A resource's tags (or tags_all): an empty object when it has none (Terraform writes null).
+tags_of(values, name) := values[name] if is_object(values[name])
+
+tags_of(values, name) := {} if not is_object(values[name])

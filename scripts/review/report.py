@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -28,14 +29,15 @@ def review(
     context: dict[str, str] | None = None,
     sources: Sources | None = None,
     team_rules: TeamRules | None = None,
+    plan_text: str | None = None,
 ) -> Review:
     """The review of a loaded plan (see plan.load_plan).
 
     `scan`: checkov's report, if one was run. `sources`: where the configuration lives
     (Sources.locate; lets unknown values be resolved). `team_rules`: compiled Rego rules,
-    evaluated against the plan JSON.
+    evaluated against `plan_text` (the plan JSON as written; re-serialized when not given).
     """
-    team = _TeamRun(team_rules, plan) if team_rules is not None else None
+    team = _TeamRun(team_rules, plan, plan_text) if team_rules is not None else None
     redactor = Redactor(masks).collect(plan)
     view = PlanView(plan, redactor, sources)
     counts, grouped = changes.group_changes(plan, redactor)
@@ -71,14 +73,14 @@ def review(
 class _TeamRun:
     """The team's Rego rules evaluated in a thread while the built-in rules run (regopy's C calls release the GIL)."""
 
-    def __init__(self, rules: TeamRules, plan: dict[str, Any]) -> None:
+    def __init__(self, rules: TeamRules, plan: dict[str, Any], plan_text: str | None) -> None:
         addresses = [rc["address"] for rc in managed_changes(plan)]
         self._found: list[Risk] = []
         self._error: BaseException | None = None
 
         def run() -> None:
             try:
-                self._found = rules.evaluate(plan, addresses)
+                self._found = rules.evaluate(plan_text or json.dumps(plan), addresses)
             except BaseException as exc:  # re-raised in the caller's thread
                 self._error = exc
 

@@ -120,6 +120,7 @@ def write_review(
             context=context(),
             sources=sources,
             team_rules=team_rules,
+            plan_text=plan_json.read_text() if team_rules else None,
         )
     except UserError:
         _discard(plan_json.parent, stem)

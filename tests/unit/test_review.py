@@ -465,6 +465,25 @@ def test_first_line_has_worst_severity_counts_and_the_marker() -> None:
     assert markdown.index("#### Risks") < markdown.index("#### Changes")
 
 
+def test_changes_risks_and_cost_are_grouped_by_app_with_no_app_last() -> None:
+    """The key of module.stack[...] is the app; a root resource is in "(no app)"; the markdown has a row per app."""
+    billing = _rc('module.stack["billing"].aws_kms_key.k', "aws_kms_key", ["delete"], {}, None)
+    billing["module_address"] = 'module.stack["billing"]'
+    demo = _rc(
+        'module.stack["demo"].aws_secretsmanager_secret.s', "aws_secretsmanager_secret", ["create"], None, {"name": "/d/a/s/k"}
+    )
+    demo["module_address"] = 'module.stack["demo"]'
+    shared = _rc("aws_cloudwatch_log_group.l", "aws_cloudwatch_log_group", ["delete"], {}, None)
+    r = _review(_plan(billing, demo, shared))
+    assert list(r.apps) == ["billing", "demo", ""]
+    assert r.apps["billing"]["risks"]["high"] == 1 and r.apps[""]["risks"]["medium"] == 1
+    assert r.apps["demo"]["changes"]["create"] == 1 and r.apps["demo"]["cost"]["after_usd"] == 0.40
+    markdown = review.render_markdown(r)
+    assert markdown.index("**billing**") < markdown.index("**(no app)**")
+    assert "| demo | 1 to create | none | $0.00 → $0.40 |" in markdown
+    assert _review(_plan(shared)).apps == {}  # no app in the plan: no table
+
+
 def test_changes_are_grouped_by_module_with_key_attributes_and_policies_in_full() -> None:
     """A tree by module; a created resource shows its key attributes; its policy in full."""
     doc = _doc({"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "arn:aws:ssm:r:1:parameter/a/*"})

@@ -42,7 +42,7 @@ def _rules(tmp_path: Path, **files: str) -> TeamRules:
 
 
 def _found(rules: TeamRules, plan: dict) -> list[tuple[str, str, str, str]]:
-    risks = rules.evaluate(plan, [c["address"] for c in plan["resource_changes"]])
+    risks = rules.evaluate(json.dumps(plan), [c["address"] for c in plan["resource_changes"]])
     return sorted((r.rule, r.severity.value, r.address, r.detail) for r in risks)
 
 
@@ -64,9 +64,16 @@ def test_required_tags_example_passes_a_tagged_secret_and_other_types() -> None:
     tagged = _change(
         SECRET, "aws_secretsmanager_secret", {"tags": {"Project": "p"}, "tags_all": {"Project": "p", "ManagedBy": "tf"}}
     )
+    defaults = {"tags": None, "tags_all": {"Project": "p", "ManagedBy": "tf"}}  # Terraform writes null for no tags
+    defaults_only = _change("aws_secretsmanager_secret.n", "aws_secretsmanager_secret", defaults)
     untagged_parameter = _change("aws_ssm_parameter.p", "aws_ssm_parameter", {"name": "/a/b/config/c", "type": "String"})
     destroyed = _change("aws_secretsmanager_secret.old", "aws_secretsmanager_secret", None, ("delete",))  # type: ignore[arg-type]
-    assert _found(TeamRules.load(EXAMPLES), _plan(tagged, untagged_parameter, destroyed)) == []
+    assert _found(TeamRules.load(EXAMPLES), _plan(tagged, defaults_only, untagged_parameter, destroyed)) == []
+    no_tags = _change("aws_secretsmanager_secret.n", "aws_secretsmanager_secret", {"tags": None, "tags_all": None})
+    assert [d for *_, d in _found(TeamRules.load(EXAMPLES), _plan(no_tags))] == [
+        "aws_secretsmanager_secret.n has no ManagedBy tag",
+        "aws_secretsmanager_secret.n has no Project tag",
+    ]
 
 
 def test_no_plain_secrets_example_refuses_a_string_under_secrets_in_its_namespace() -> None:
@@ -127,11 +134,19 @@ def test_rego_v0_partial_sets_give_their_messages(tmp_path: Path) -> None:
 
 
 def test_messages_with_quotes_and_backslashes_come_back_as_written(tmp_path: Path) -> None:
-    """rego-cpp hands strings over JSON-escaped; the review decodes them (a for_each address has quotes)."""
-    body = "deny contains m if { some c in input.resource_changes; m := c.change.after.name }"
-    rules = _rules(tmp_path, **{"a.rego": f"package main\nimport rego.v1\n{body}\n"})
-    plan = _plan(_change(SECRET, "aws_secretsmanager_secret", {"name": 'a "quoted" back\\slash'}))
-    assert _found(rules, plan)[0][3] == 'a "quoted" back\\slash'
+    """rego-cpp hands strings over JSON-escaped (input, policy literals, concat()); the review decodes them."""
+    rules = _rules(
+        tmp_path,
+        **{
+            "a.rego": "package main\nimport rego.v1\n"
+            "deny contains m if { some c in input.resource_changes; m := c.change.after.name }\n"
+            'warn contains "a \\"literal\\" with back\\\\slash and \\\\n"\n'
+            'violation contains m if { some c in input.resource_changes; m := concat("", [c.change.after.name, "!"]) }\n'
+        },
+    )
+    name = 'a "quoted" back\\slash and \\n, not a newline'
+    plan = _plan(_change(SECRET, "aws_secretsmanager_secret", {"name": name}))
+    assert [detail for *_, detail in _found(rules, plan)] == [name, name + "!", 'a "literal" with back\\slash and \\n']
 
 
 # --- errors -------------------------------------------------------------------------------------------

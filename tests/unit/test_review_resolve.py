@@ -149,7 +149,7 @@ def test_a_resolved_policy_is_still_judged(tmp_path: Path) -> None:
 MODULE_ROOT = {
     "main.tf": """
 variable "apps" {
-  type = map(object({ paths = list(string), writer = optional(bool, false) }))
+  type = map(object({ paths = list(string), writer = optional(bool, true) }))
 }
 
 module "stack" {
@@ -253,8 +253,10 @@ def test_through_a_for_each_module_its_variables_locals_outputs_and_data(tmp_pat
 
 
 def test_an_optional_attribute_takes_its_default(tmp_path: Path) -> None:
-    """writer left out of the app: optional(bool, false) applies, as Terraform converts it."""
+    """writer left out of the app: optional(bool, true) applies, as Terraform converts it; false given, it is false."""
     _, document = _module_plan(tmp_path, writer=None)
+    assert {g.action for g in grants(document) or []} == {"ssm:GetParameter", "ssm:PutParameter", "kms:Decrypt"}
+    _, document = _module_plan(tmp_path / "again", writer=False)
     assert {g.action for g in grants(document) or []} == {"ssm:GetParameter", "kms:Decrypt"}
 
 
@@ -308,3 +310,36 @@ def test_a_plan_from_another_root_gets_no_sources(tmp_path: Path) -> None:
     plan, _ = _logs_root(tmp_path)
     plan["configuration"]["root_module"]["resources"].append({"address": "aws_s3_bucket.elsewhere"})
     assert Sources.locate(plan, "dev", base=tmp_path, repository=tmp_path) is None
+
+
+LAYERED = """
+resource "aws_lambda_layer_version" "extension" {
+  layer_name = "sandbox-parameters-secrets-extension-emulator"
+  filename   = "layer.zip"
+}
+
+resource "aws_lambda_function" "fn" {
+  function_name = "fn"
+  role          = "r"
+  layers        = [aws_lambda_layer_version.extension.arn]
+}
+"""
+
+
+def test_a_first_plan_prices_the_extension_the_plan_will_attach(tmp_path: Path) -> None:
+    """The function's layers are unknown on a first plan: resolved, its cache counts (not 1,000,000 calls)."""
+    _root(tmp_path, {"main.tf": LAYERED})
+    root = {"resources": [{"address": "aws_lambda_layer_version.extension"}, {"address": "aws_lambda_function.fn"}]}
+    environment = [{"variables": {"APP_SECRET_IDS": "/dev/app/secrets/key"}}]
+    layer = {"layer_name": "sandbox-parameters-secrets-extension-emulator"}
+    changes = [
+        _rc("aws_lambda_layer_version.extension", "aws_lambda_layer_version", layer, {"arn": True, "version": True}),
+        _rc("aws_lambda_function.fn", "aws_lambda_function", {"environment": environment, "memory_size": 128}, {"layers": True}),
+    ]  # fmt: skip
+    plan = _plan(changes, root, {"region": "us-east-1"})
+    sources = Sources.locate(plan, "dev", base=tmp_path, repository=tmp_path)
+    resolved_cost = review.review(plan, "dev", review.load_usage(None), sources=sources).cost
+    unresolved_cost = review.review(plan, "dev", review.load_usage(None)).cost
+    api = {row["item"]: row for row in resolved_cost["rows"]}["Secrets Manager API"]
+    assert "cache on" in api["detail"] and "17,280 calls" in api["detail"]
+    assert "no extension" in {row["item"]: row for row in unresolved_cost["rows"]}["Secrets Manager API"]["detail"]

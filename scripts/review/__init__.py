@@ -9,7 +9,8 @@ mask secret-looking values), `changes` (what changes, by module), `policy` and
 their registry), `risks` (the registry over one plan), `rego` (the team's own rules),
 `scan` (checkov's findings as risks), `cost` (before → after), `report` (the review, by
 app), `render` and `sarif` (terminal, markdown, JSON, SARIF), `writer` (files, 0600),
-`post` (one pull-request comment, updated in place). Run `python -m scripts.review --help`.
+`post` (one pull-request comment, updated in place), `speed` (its own timing on a 500-resource
+plan, for make bench). Run `python -m scripts.review --help`.
 
 The API the Terraform flow uses: `write_review(plan_json, env, usage_file=..., scan=...,
 repo_root=..., policy=...)` returns a `Review` (`.total`, `.scan`, `.risks`, `.apps`),

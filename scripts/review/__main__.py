@@ -32,7 +32,6 @@ from scripts.review.rules import registry
 from scripts.review.scan import parse_overrides
 from scripts.review.writer import PLAN_DIR, write_review
 from scripts.schema_check import BINDINGS, PROVIDER_VERSION
-from scripts.schema_check.regenerate import download
 from scripts.targets import environments, target_for
 
 SOURCES = (ROOT / "terraform", ROOT / "lambda_src")
@@ -81,6 +80,8 @@ def main() -> int:
             print(f"{rule.id:<9} {rule.severity.value:<7} {rule.title}")
         return 0
     if args.regenerate_policy_attributes:
+        from scripts.schema_check.regenerate import download  # the schema check's wheel cache, loaded only for this
+
         data = policy_attributes.derive(download(), PROVIDER_VERSION, BINDINGS)
         policy_attributes.DATA_FILE.write_text(policy_attributes.dump(data))
         say(f"wrote {policy_attributes.DATA_FILE.relative_to(ROOT)}: {sum(len(v) for v in data['policies'].values())} attributes")

@@ -69,6 +69,9 @@ def test_required_tags_example_passes_a_tagged_secret_and_other_types() -> None:
     untagged_parameter = _change("aws_ssm_parameter.p", "aws_ssm_parameter", {"name": "/a/b/config/c", "type": "String"})
     destroyed = _change("aws_secretsmanager_secret.old", "aws_secretsmanager_secret", None, ("delete",))  # type: ignore[arg-type]
     assert _found(TeamRules.load(EXAMPLES), _plan(tagged, defaults_only, untagged_parameter, destroyed)) == []
+    late = _change("aws_secretsmanager_secret.l", "aws_secretsmanager_secret", {"tags": None})
+    late["change"]["after_unknown"] = {"tags_all": True}  # merged with default_tags only at apply: not judged
+    assert _found(TeamRules.load(EXAMPLES), _plan(late)) == []
     no_tags = _change("aws_secretsmanager_secret.n", "aws_secretsmanager_secret", {"tags": None, "tags_all": None})
     assert [d for *_, d in _found(TeamRules.load(EXAMPLES), _plan(no_tags))] == [
         "aws_secretsmanager_secret.n has no ManagedBy tag",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -28,6 +29,7 @@ from scripts.review.sources import Sources
 from scripts.sandbox import bridge
 from scripts.terraform import terraform_env
 from tests.conftest import ROOT, moto_server
+from tests.functional.test_plan_review import EXPECTED, normalize
 
 APPS = {
     "billing": {
@@ -174,3 +176,24 @@ def test_every_sarif_location_exists_and_declares_its_resource_or_key(reviewed: 
         "apps/stack/secret/main.tf"  # the key is gone from the tfvars: the declaration
     )
     assert where["LIFE001 aws_secretsmanager_secret.shared[0]"] == "apps/main.tf"
+
+
+def test_the_sarif_is_valid_against_the_oasis_schema_when_it_is_given(reviewed: dict[str, Any]) -> None:
+    """SARIF_SCHEMA=<the OASIS sarif-schema-2.1.0.json> validates every SARIF written here (not shipped: OASIS's file)."""
+    schema_file = os.environ.get("SARIF_SCHEMA")
+    if not schema_file:
+        pytest.skip("set SARIF_SCHEMA to OASIS's sarif-schema-2.1.0.json (github.com/oasis-tcs/sarif-spec) to validate")
+    jsonschema = pytest.importorskip("jsonschema")
+    validator = jsonschema.Draft4Validator(json.loads(Path(schema_file).read_text()), format_checker=jsonschema.FormatChecker())
+    for name, (_, _, sarif) in reviewed.items():
+        assert [e.message for e in validator.iter_errors(sarif)] == [], name
+
+
+@pytest.mark.parametrize("name", ["create", "risky"])
+def test_the_markdown_is_the_checked_in_one(reviewed: dict[str, Any], name: str) -> None:
+    """The review as a pull request shows it (also rendered by GitHub's renderer in tests/unit/test_review_markdown.py)."""
+    got = normalize(review.render_markdown(reviewed[name][0]))
+    expected_file = EXPECTED / f"apps-{name}.md"
+    if os.environ.get("UPDATE_REVIEWS"):
+        expected_file.write_text(got)
+    assert got == expected_file.read_text()

@@ -24,6 +24,7 @@ from typing import Any
 
 import hcl2
 import pytest
+from hcl2.utils import SerializationOptions
 
 from scripts.review.policy import grants
 from scripts.review.redact import Redactor
@@ -54,7 +55,8 @@ class Kit:
         self.tfvars = checkout.path / "terraform/envs/sandbox/terraform.tfvars"
 
     def values(self) -> dict[str, Any]:
-        return {k: v for k, v in hcl2.loads(self.tfvars.read_text()).items() if not k.startswith("__")}
+        loaded = hcl2.loads(self.tfvars.read_text(), serialization_options=SerializationOptions(strip_string_quotes=True))
+        return {k: v for k, v in loaded.items() if not k.startswith("__")}
 
     def app(self, values: dict[str, Any]) -> dict[str, Any]:
         """The demo app's settings: the tfvars themselves (one app), or the first entry of `apps`."""
@@ -122,7 +124,7 @@ def test_the_first_plans_unknown_policies_resolve_to_what_the_apply_wrote(kit: K
     checked = 0
     for change in view.changes:
         for attribute in ("policy", "layers"):
-            if change.after_unknown.get(attribute) is not True:
+            if not change.unknown(attribute):  # known, or not set by the configuration (AWS's default)
                 continue
             value = resolved(view, change, attribute)
             assert value is not UNRESOLVED, (change.address, attribute)
@@ -164,17 +166,17 @@ def _declares(line: str, address: str) -> bool:
 
 
 def test_a_string_under_secrets_is_refused_by_the_example_rule_and_sarif_points_at_declarations(kit: Kit) -> None:
-    """policy/no_plain_secrets.rego (deny, high) and the built-in LEAK002 both find it; FAIL_ON=high exits 1."""
+    """policy/no_plain_secrets.rego (deny, high) and the built-in LEAK002 (high) both find it; FAIL_ON=high fails."""
 
     def plain(app: dict[str, Any]) -> None:
         app.setdefault("parameters", {})["secrets/plain_token_name"] = {"type": "String", "value": "not-a-secret"}
 
     kit.edit(plain)
     result = kit.plan(FAIL_ON="high")
-    assert result.returncode == 1, (result.stdout + result.stderr)[-2000:]
+    assert result.returncode != 0, (result.stdout + result.stderr)[-2000:]  # the command exits 1, make then 2
     review = kit.review()
     rules = {(r["rule"], r["severity"]) for r in review["risks"]}
-    assert ("rego:kit.parameters/deny", "high") in rules and ("LEAK002", "medium") in rules
+    assert ("rego:kit.parameters/deny", "high") in rules and ("LEAK002", "high") in rules
     assert "FAIL_ON=high: high team rule kit.parameters.deny" in result.stderr
     sarif = json.loads((kit.checkout.path / PLANS / "sandbox.review.sarif").read_text())
     results = sarif["runs"][0]["results"]
@@ -201,7 +203,7 @@ def test_required_tags_come_out_at_the_severity_the_rule_gives(kit: Kit, tmp_pat
         example.replace('{"Project", "ManagedBy"}', '{"Project", "ManagedBy", "CostCenter"}')
     )
     result = kit.plan(FAIL_ON="medium", REVIEW_POLICY=str(folder))
-    assert result.returncode == 1
+    assert result.returncode != 0 and "FAIL_ON=medium: medium team rule main.deny" in result.stderr
     found = [r for r in kit.review()["risks"] if r["source"] == "rego"]
     assert found and all(r["severity"] == "medium" and "has no CostCenter tag" in r["detail"] for r in found)
     assert all(r["rule"] == "rego:required-tags-on-secrets" for r in found)

@@ -1,4 +1,4 @@
-"""LAYER003: a layer named like AWS's Parameters and Secrets extension, from an account that does not publish it."""
+"""LAYER003: a layer named like AWS's Parameters and Secrets extension, from an account that does not publish it, attached."""
 
 from __future__ import annotations
 
@@ -34,9 +34,10 @@ class LayerPublisher(ResourceRule):
     def scan_change(self, change: Change, view: PlanView) -> Iterator[Risk]:
         if not (change.creates or change.updates):
             return
+        before = set(change.before.get("layers") or [])
         for layer in change.after.get("layers") or []:
-            if not isinstance(layer, str) or LAYER_NAME not in layer:
-                continue
+            if not isinstance(layer, str) or LAYER_NAME not in layer or layer in before:
+                continue  # not the extension, or attached before this change
             parts = layer.split(":")
             expected = publishers().get(parts[3])
             if parts[4] != expected:

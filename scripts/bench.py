@@ -587,6 +587,16 @@ def deploy_times() -> dict[str, float]:
     return result
 
 
+# --- 5. plan review --------------------------------------------------------------------------
+
+
+def review_times(endpoint: str) -> dict[str, Any]:
+    """The plan review's own time on a real 500-resource plan, run by the project's .venv (scripts/review/speed.py)."""
+    command = [str(ROOT / ".venv/bin/python"), "-m", "scripts.review.speed", "--endpoint", endpoint, "--json"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 # --- the report ----------------------------------------------------------------------------
 
 
@@ -673,6 +683,23 @@ def report(data: dict[str, Any]) -> str:
     ]
     lines += [f"| {name} | {value:,.1f} |" for name, value in data["latency_us"].items()]
     lines += load_report(data.get("load", {}))
+    if data.get("review_s"):
+        review = data["review_s"]
+        lines += [
+            "",
+            f"### Plan review of 500 resources, no checkov (lower is better; goal: built-in under {review['goal_s']} s)",
+            "",
+            "| review | wall s | CPU s | risks |",
+            "| --- | --: | --: | --: |",
+        ]
+        for name in ("built-in rules", "built-in and team rules (policy/)"):
+            row = review[name]
+            lines.append(f"| {name} | {row['wall_s']:.3f} | {row['cpu_s']:.3f} | {row['risks']} |")
+        lines += [
+            "",
+            f"Best of three of write_review (every rendering and file) on a real plan ({review['plan_bytes']:,} bytes of",
+            "JSON) of 500 resources, by scripts/review/speed.py; CPU is this process's time, steadier on a shared machine.",
+        ]
     if data["deploy_s"]:
         lines += ["", "### Sandbox deploy (lower is better)", "", "| run | seconds |", "| --- | --: |"]
         lines += [f"| {name} | {value:.1f} |" for name, value in data["deploy_s"].items()]
@@ -818,6 +845,8 @@ def main() -> int:
             proxy.close()
         time.sleep(0.5)  # moto writes its log line after answering
         moto_total = moto_requests(log) - before
+        step("plan review of a 500-resource plan (scripts/review/speed.py, best of three)")
+        review = review_times(endpoint)
     deploy = {}
     if not args.skip_deploy:
         step("sandbox make deploy in a fresh copy (about a minute)")
@@ -834,6 +863,7 @@ def main() -> int:
         "latency_us": latency,
         "load": load,
         "deploy_s": deploy,
+        "review_s": review,
         "compared": list(CLIENT_DIRS),  # other clients timed with --also-client (not alternatives)
     }
     return write(data, docs=not args.no_docs)

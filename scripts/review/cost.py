@@ -5,8 +5,13 @@ API costs come from each Lambda function's configuration in the plan: the secret
 parameters it reads (APP_SECRET_IDS, APP_PARAMETER_NAMES), whether the extension is attached
 and its cache on (PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED, CACHE_SIZE), and each service's
 TTL (SECRETS_MANAGER_TTL, SSM_PARAMETER_STORE_TTL; 0 bypasses the cache). Only traffic
-(invocations, duration, warm environments) comes from the usage file. Free tiers are not
-applied (as infracost does by default).
+(invocations, duration, warm environments, per app function) comes from the usage file. Free
+tiers are not applied (as infracost does by default).
+
+A first plan prices on the same basis as any later plan of the same resources: what
+Terraform shows as (known after apply) there (the sandbox's extension layer ARN, say) is
+resolved from the configuration (scripts/review/resolve.py) before it is priced. Costs are
+given per app too (the key of module.stack[...]; what belongs to no app is its own group).
 """
 
 from __future__ import annotations
@@ -17,7 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from scripts.common import UserError
-from scripts.review.plan import environment_of, managed_changes
+from scripts.review.model import OUTSIDE
+from scripts.review.plan import environment_of
+from scripts.review.resolve import UNRESOLVED, resolved
+from scripts.review.view import PlanView
 
 PRICES_AS_OF = "AWS list prices, us-east-1, as published in 2026; regions differ; free tiers not applied"
 PRICES = {
@@ -69,14 +77,27 @@ def load_usage(path: Path | None) -> dict[str, Any]:
     return usage
 
 
-def _sides(plan: dict[str, Any]) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
-    before, after = [], []
-    for rc in managed_changes(plan):
-        change = rc["change"]
-        if change.get("before") is not None:
-            before.append((rc["type"], change["before"]))
-        if change.get("after") is not None:
-            after.append((rc["type"], change["after"]))
+Side = dict[str, list[tuple[str, dict[str, Any]]]]  # app -> (type, values) of its resources
+PRICED_UNKNOWNS = ("layers", "environment", "memory_size", "architectures")  # what a function's price reads
+
+
+def _sides(view: PlanView) -> tuple[Side, Side]:
+    """Each app's resources before and after the change; the priced attributes resolved where Terraform shows them unknown."""
+    before: Side = {}
+    after: Side = {}
+    for change in view.changes:
+        values = change.change
+        if values.get("before") is not None:
+            before.setdefault(change.app, []).append((change.type, values["before"]))
+        if values.get("after") is not None:
+            planned = dict(values["after"])
+            if change.type == "aws_lambda_function":
+                for attribute in PRICED_UNKNOWNS:
+                    if change.after_unknown.get(attribute) is True:
+                        value = resolved(view, change, attribute)
+                        if value is not UNRESOLVED:
+                            planned[attribute] = value
+            after.setdefault(change.app, []).append((change.type, planned))
     return before, after
 
 
@@ -154,10 +175,23 @@ def side_cost(resources: list[tuple[str, dict[str, Any]]], usage: dict[str, Any]
     return {item: {"usd": round(v["usd"], 2), "detail": "; ".join(v["detail"])} for item, v in items.items()}
 
 
-def estimate(plan: dict[str, Any], usage: dict[str, Any]) -> dict[str, Any]:
-    """Monthly cost before → after, per item, and infracost's first line."""
-    before_resources, after_resources = _sides(plan)
-    before, after = side_cost(before_resources, usage), side_cost(after_resources, usage)
+def _total(sides: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {item: {"usd": 0.0, "detail": []} for item in ITEMS}
+    for side in sides:
+        for item, value in side.items():
+            out[item]["usd"] += value["usd"]
+            if value["detail"]:
+                out[item]["detail"].append(value["detail"])
+    return {item: {"usd": round(v["usd"], 2), "detail": "; ".join(v["detail"])} for item, v in out.items()}
+
+
+def estimate(view: PlanView, usage: dict[str, Any]) -> dict[str, Any]:
+    """Monthly cost before → after, per item and per app, and infracost's first line."""
+    before_resources, after_resources = _sides(view)
+    apps = sorted(set(before_resources) | set(after_resources), key=lambda a: (a == OUTSIDE, a))
+    before_apps = {app: side_cost(before_resources.get(app, []), usage) for app in apps}
+    after_apps = {app: side_cost(after_resources.get(app, []), usage) for app in apps}
+    before, after = _total(list(before_apps.values())), _total(list(after_apps.values()))
     rows = [
         {"item": item, "before_usd": before[item]["usd"], "after_usd": after[item]["usd"], "detail": after[item]["detail"]}
         for item in ITEMS
@@ -172,6 +206,13 @@ def estimate(plan: dict[str, Any], usage: dict[str, Any]) -> dict[str, Any]:
         "rows": rows,
         "usage": usage,
         "note": PRICES_AS_OF,
+        "apps": {
+            app: {
+                "before_usd": round(sum(v["usd"] for v in before_apps[app].values()), 2),
+                "after_usd": round(sum(v["usd"] for v in after_apps[app].values()), 2),
+            }
+            for app in apps
+        },
     }
 
 

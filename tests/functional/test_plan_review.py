@@ -65,7 +65,9 @@ def reviews(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, revi
     with moto_server(tmp_path_factory.mktemp("moto-review") / "moto.log") as endpoint:
         bridge.prepare(endpoint, quiet=True)
         root = bridge.TARGET / "fixtures" / "plan_review"
-        shutil.copytree(ROOT / "tests/fixtures/plan_review", root)
+        # The root alone: the corpus and apps fixtures beside it declare the same module and resource
+        # names, and checkov's plan enrichment (skip comments) would read theirs.
+        shutil.copytree(ROOT / "tests/fixtures/plan_review", root, ignore=shutil.ignore_patterns("corpus", "apps"))
         (root / "sandbox_override.tf").write_text(bridge.sandbox_provider(endpoint, "us-east-1"))
         env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data-review")
         terraform = toolchain.load().terraform

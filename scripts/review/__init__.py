@@ -23,7 +23,7 @@ from scripts.review.cost import load_usage
 from scripts.review.model import FAIL_ON, MASK, SEVERITIES, Review, Risk, Severity
 from scripts.review.plan import check_fresh, load_plan
 from scripts.review.render import headline, render_json, render_markdown, render_terminal
-from scripts.review.report import exit_code, review, tripped
+from scripts.review.report import exit_code, for_app, review, tripped
 from scripts.review.scan import scan_plan
 from scripts.review.writer import PLAN_DIR, discard_outputs, private_umask, write_private, write_review
 
@@ -38,6 +38,7 @@ __all__ = [
     "check_fresh",
     "discard_outputs",
     "exit_code",
+    "for_app",
     "headline",
     "load_plan",
     "load_usage",

@@ -2,7 +2,9 @@
 
 Fixed costs come from the resources (secrets and replicas, advanced parameters, KMS keys).
 API costs come from each Lambda function's configuration in the plan: the secrets and
-parameters it reads (APP_SECRET_IDS, APP_PARAMETER_NAMES), whether the extension is attached
+parameters it reads (its app's manifest, the SSM parameter SECRETS_CLIENT_MANIFEST names, in
+the same plan; for a function configured by hand, comma-separated APP_SECRET_IDS and
+APP_PARAMETER_NAMES), whether the extension is attached
 and its cache on (PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED, CACHE_SIZE), and each service's
 TTL (SECRETS_MANAGER_TTL, SSM_PARAMETER_STORE_TTL; 0 bypasses the cache). Only traffic
 (invocations, duration, warm environments, per app function) comes from the usage file. Free
@@ -108,8 +110,39 @@ def _calls(invocations: float, per_invocation: int, cached: bool, ttl: int, envi
     return min(uncached, environments * per_invocation * SECONDS_PER_MONTH / ttl)
 
 
+ROTATION_HANDLER = "rotation.handler"  # the kit's rotation function reads the manifest too, but runs once a rotation
+
+
 def _names(value: Any) -> list[str]:
     return [n for n in str(value or "").split(",") if n] if isinstance(value, str) else []
+
+
+def _manifests(resources: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Each app manifest in these resources, by parameter name (the stack writes it as a String parameter)."""
+    import json
+
+    found = {}
+    for kind, values in resources:
+        if kind == "aws_ssm_parameter" and str(values.get("name", "")).endswith("/manifest"):
+            text = values.get("insecure_value") or values.get("value")
+            try:
+                manifest = json.loads(text) if isinstance(text, str) else None
+            except ValueError:
+                manifest = None
+            if isinstance(manifest, dict) and "prefix" in manifest:
+                found[str(values["name"])] = manifest
+    return found
+
+
+def reads(env: dict[str, Any], manifests: dict[str, dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """(secret names, parameter names) a function reads: from its manifest, else its APP_* variables."""
+    manifest = manifests.get(str(env.get("SECRETS_CLIENT_MANIFEST", "")))
+    if manifest is not None:
+        prefix = manifest["prefix"]
+        secrets = [f"{prefix}/{key}" for key in manifest.get("secrets", [])]
+        keys = [*manifest.get("parameters", []), *manifest.get("secure_parameters", [])]
+        return secrets, [f"{prefix}/{key}" for key in keys]
+    return _names(env.get("APP_SECRET_IDS")), _names(env.get("APP_PARAMETER_NAMES"))
 
 
 def side_cost(resources: list[tuple[str, dict[str, Any]]], usage: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -132,11 +165,12 @@ def side_cost(resources: list[tuple[str, dict[str, Any]]], usage: dict[str, Any]
         elif kind == "aws_kms_key":
             items["KMS keys"]["usd"] += PRICES["kms_key_month"]
     environments = max(1, int(usage["warm_environments"]))
+    manifests = _manifests(resources)
     for kind, values in resources:
-        if kind != "aws_lambda_function":
+        if kind != "aws_lambda_function" or values.get("handler") == ROTATION_HANDLER:
             continue
         env = environment_of(values)
-        secrets, parameters = _names(env.get("APP_SECRET_IDS")), _names(env.get("APP_PARAMETER_NAMES"))
+        secrets, parameters = reads(env, manifests)
         if not secrets and not parameters:
             continue  # not an app function (e.g. rotation): invoked rarely, left out
         invocations = float(usage["invocations_per_month"])

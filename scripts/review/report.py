@@ -128,3 +128,23 @@ def exit_code(r: Review, fail_on: str) -> int:
 def tripped(r: Review, fail_on: str) -> list[Any]:
     """The risks at least as severe as `fail_on`."""
     return _tripped(r.risks, fail_on)
+
+
+def for_app(result: Review, app: str) -> Review:
+    """The review's view of one app (make plan APP=): its changes, risks and cost only, and a note saying so.
+
+    The plan, its saved file and --fail-on still cover every app: this changes what is shown, nothing else.
+    """
+    import dataclasses
+
+    if app not in result.apps:
+        known = ", ".join(sorted(a for a in result.apps if a != OUTSIDE)) or "none"
+        note = f"APP={app} has no change or risk in this plan (apps in it: {known}); every app is shown"
+        return dataclasses.replace(result, notes=[*result.notes, note])
+    changes = {kind: [c for c in entries if app_of(c["address"]) == app] for kind, entries in result.changes.items()}
+    risks = [r for r in result.risks if app_of(r.address) == app]
+    note = f"APP={app}: showing that app only; the plan, its saved file and FAIL_ON cover every app"
+    view = dataclasses.replace(result, changes=changes, risks=risks, apps={app: result.apps[app]}, notes=[*result.notes, note])
+    view._masker = result._masker  # noqa: SLF001 (not a field: replace() does not carry it)
+    return view
+

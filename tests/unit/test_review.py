@@ -484,6 +484,22 @@ def test_changes_risks_and_cost_are_grouped_by_app_with_no_app_last() -> None:
     assert _review(_plan(shared)).apps == {}  # no app in the plan: no table
 
 
+def test_app_filters_the_view_only() -> None:
+    """make plan APP=billing: billing's changes and risks are shown, the others' not; counts and FAIL_ON still see all."""
+    billing = _rc('module.stack["billing"].aws_kms_key.k', "aws_kms_key", ["delete"], {}, None)
+    billing["module_address"] = 'module.stack["billing"]'
+    demo = _rc('module.stack["demo"].aws_cloudwatch_log_group.l', "aws_cloudwatch_log_group", ["delete"], {}, None)
+    demo["module_address"] = 'module.stack["demo"]'
+    r = _review(_plan(billing, demo))
+    view = review.for_app(r, "billing")
+    shown = [c["address"] for entries in view.changes.values() for c in entries]
+    assert shown == ['module.stack["billing"].aws_kms_key.k'] and [x.address for x in view.risks] == [shown[0]]
+    assert "APP=billing: showing that app only" in view.notes[-1] and view.counts == r.counts
+    assert len(review.tripped(r, "medium")) == 2  # FAIL_ON reads the whole review, not the view
+    unknown = review.for_app(r, "orders")
+    assert unknown.risks == r.risks and "APP=orders has no change or risk in this plan" in unknown.notes[-1]
+
+
 def test_changes_are_grouped_by_module_with_key_attributes_and_policies_in_full() -> None:
     """A tree by module; a created resource shows its key attributes; its policy in full."""
     doc = _doc({"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "arn:aws:ssm:r:1:parameter/a/*"})

@@ -856,7 +856,10 @@ class SDKBackend:
             for i in chunk:
                 results[i] = type(exc)(f"parameter {requests[i][0]}", exc.cause, exc.status)
             return []
-        found = {p.get("Name", "") + (p.get("Selector") or ""): p for p in answer.get("Parameters", [])}
+        found: dict[str, Any] = {}
+        for parameter in answer.get("Parameters", []):
+            found[parameter.get("Name", "") + (parameter.get("Selector") or "")] = parameter
+            found[f"{parameter.get('Name', '')}:{parameter.get('Version')}"] = parameter  # when Selector is not echoed
         invalid = set(answer.get("InvalidParameters", []))
         left = []
         for i, asked in names.items():
@@ -896,7 +899,7 @@ class SDKBackend:
                 self._clients[service] = self._session.client(service, config=config)
             except NoRegionError:
                 raise ConfigurationError(
-                    service, "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or pass a boto3 session with a region"
+                    service, "no AWS region: set AWS_DEFAULT_REGION (boto3 does not read AWS_REGION), or pass a boto3 session"
                 ) from None
         return self._clients[service]
 

@@ -809,9 +809,9 @@ def _tradeoff_table(data: dict[str, Any]) -> list[str]:
         "",
         f"### Staleness and billed calls: one secret, {INVOCATIONS:,} invocations over 24 h (lower is better)",
         "",
-        'Simulated clock as in the calls tables; a new AWSCURRENT is put at 12 h. "rotated, window open": the',
-        "client knows the secret rotates every 30 days and its clock is set 29.5 days after the version, so the",
-        "window is open all day (an upper bound on its calls). Billed: Secrets Manager calls counted at the",
+        'Simulated clock as in the calls tables; a new AWSCURRENT is put at 12 h. "rotated, window open":',
+        "the client knows the secret rotates every 30 days and its clock is set 29.5 days after the version,",
+        "so the window is open all day (an upper bound on its calls). Billed: Secrets Manager calls at the",
         "proxy (the put excluded). Worst case: `worst_case_staleness` (a scheduled rotation for the rotated",
         "rows; aws-secretsmanager-caching: its 1 h refresh). Seen after: from the put to the first invocation",
         f"that read the new value (invocations are {DAY / INVOCATIONS:.1f} s apart).",
@@ -836,9 +836,11 @@ def _tradeoff_table(data: dict[str, Any]) -> list[str]:
             f"  a worst case of {worst_by[rotated]:.0f} s after the scheduled rotation instead of {worst_by[plain]:.0f} s"
             f" ({billed_by[plain]:,} a day).",
             f"- Through the extension, rotation awareness costs {billed_by[ext_rotated] - billed_by[ext_plain]:+,} billed"
-            " calls (the client asks the extension, whose cache decides what reaches AWS); the worst case after a",
-            f"  scheduled rotation goes from {worst_by[ext_plain]:.0f} s to {worst_by[ext_rotated]:.0f} s; below that only a"
-            " lower SECRETS_MANAGER_TTL helps, at one billed call per TTL.",
+            " calls (the client asks the",
+            "  extension, whose cache decides what reaches AWS); the worst case after a scheduled rotation goes",
+            f"  from {worst_by[ext_plain]:.0f} s to {worst_by[ext_rotated]:.0f} s; below that only a lower SECRETS_MANAGER_TTL"
+            " helps, at one billed call",
+            "  per TTL.",
         ]
     return lines
 

@@ -98,6 +98,10 @@ bench: setup $(BENCH_STAMP) ## Time to first value, backend and billed calls vs 
 package: check-env setup ## Build each app's zip, build/packages/<ENV>/<app>.zip (byte-identical for the same sources)
 	@$(PY) -m scripts.package
 
+.PHONY: client-layer
+client-layer: setup ## Build build/secrets-client-layer.zip: the client as a Lambda layer (byte-identical)
+	@$(PY) -m scripts.client_layer
+
 setup: $(STAMP) ## Virtual environment, terraform command, offline AWS provider (idempotent)
 	@$(PY) -m scripts.toolchain setup
 

@@ -147,4 +147,3 @@ def for_app(result: Review, app: str) -> Review:
     view = dataclasses.replace(result, changes=changes, risks=risks, apps={app: result.apps[app]}, notes=[*result.notes, note])
     view._masker = result._masker  # noqa: SLF001 (not a field: replace() does not carry it)
     return view
-

@@ -146,7 +146,7 @@ class Authorizer:
         """kms:Decrypt as KMS decides it when `service` decrypts `item_arn` for the function: the key
         policy and the role's policies, in the context KMS sees (kms:ViaService, kms:CallerAccount, the
         service's encryption context), with the role session as the principal."""
-        key = self.key(key_id, service)
+        key = self.key(key_id, service, _account(item_arn) or self.account)
         context = iam_context.for_decrypt_via(
             self.context(_account(key.arn)),
             service,
@@ -171,11 +171,13 @@ class Authorizer:
                 self._policies[arn] = self._resource_policy(arn) if self._resource_policy else None
             return self._policies[arn]
 
-    def key(self, key_id: str | None, service: str | None = None) -> Key:
-        """The key `key_id` names, looked up once; None or alias/aws/<service> is the AWS managed key."""
+    def key(self, key_id: str | None, service: str | None = None, account: str | None = None) -> Key:
+        """The key `key_id` names, looked up once; None or alias/aws/<service> is the AWS managed key of `account`
+        (the account of the secret or parameter it encrypts: an AWS managed key serves its own account only)."""
         if key_id is None or key_id.startswith("alias/aws/") or ":alias/aws/" in key_id:
             alias = key_id.rsplit(":", 1)[-1] if key_id else f"alias/aws/{service}"
-            return Key(f"arn:{self.partition}:kms:{self.region}:{self.account}:{alias}", aws_managed=True)
+            owner = _account(key_id) if key_id and key_id.startswith("arn:") else account or self.account
+            return Key(f"arn:{self.partition}:kms:{self.region}:{owner}:{alias}", aws_managed=True)
         with self._lock:
             if key_id not in self._keys:
                 if self._key is None:

@@ -118,3 +118,19 @@ def test_the_session_is_the_principal() -> None:
     auth, _ = authorizer({})
     assert auth.principal == iam_context.session_arn(ROLE, "prod-app-fn")
     assert auth.context()["aws:userid"].endswith(":prod-app-fn")
+
+
+def test_an_aws_managed_key_serves_its_own_account_only() -> None:
+    """The aws/secretsmanager key belongs to the secret's account; its policy allows callers of that account only
+    (kms:CallerAccount), so another account's secret encrypted with it is refused even when its policy grants the read."""
+    grant = {
+        "Version": V,
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}
+        ],
+    }
+    auth, _ = authorizer({FOREIGN_SECRET: grant})
+    assert auth.authorize("secretsmanager:GetSecretValue", FOREIGN_SECRET).allowed
+    assert auth.key(None, "secretsmanager", OTHER).arn == f"arn:aws:kms:us-east-1:{OTHER}:alias/aws/secretsmanager"
+    assert auth.authorize_decrypt("secretsmanager", None, FOREIGN_SECRET).decision == "implicit_deny"
+    assert auth.authorize_decrypt("secretsmanager", None, SECRET).allowed

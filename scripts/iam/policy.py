@@ -225,16 +225,23 @@ def _resource_type(service: str, region: str, account: str, resource: str) -> st
     return re.split(r"[/:]", resource, maxsplit=1)[0]
 
 
+def _segment_regex(tokens: list[Token], crossing: bool) -> str:
+    last_star = len(tokens) - 1 if crossing and tokens and tokens[-1][0] == "*" else -1
+    return "".join(_regex([t], star=".*" if i == last_star else "[^:]*", one="[^:]") for i, t in enumerate(tokens))
+
+
 def resource_match(
     pattern: str, resource: str, context: Mapping[str, Value] | None = None, *, variables: bool = True, crossing: bool = True
 ) -> Tri:
     """Resource element match. "If the * wildcard is the last character of a resource ARN segment, it
     can expand to match beyond the colon boundaries" (IAM User Guide, "IAM JSON policy elements:
-    Resource"); any other `*`/`?` stays in its segment (`crossing=False`: none crosses). None when AWS
-    documents no reading: a wildcard in the service segment or the resource type ("You can't use a
-    wildcard in the service segment"; "You cannot use a wildcard in the portion of the ARN that
-    specifies the resource type"), a variable before the fifth colon ("You can't use a variable to
-    replace parts of the ARN before the fifth colon"). Raises _Unresolved / _Invalid for variables."""
+    Resource"); any other `*`/`?` stays in its segment (`crossing=False`: none crosses). The first five
+    segments are matched before the resource part, whose variables are resolved only then (raising
+    _Unresolved / _Invalid). Unevaluable when the outcome rests on what AWS documents no reading of: a
+    wildcard in the service segment or the resource type ("You can't use a wildcard in the service
+    segment"; "You cannot use a wildcard in the portion of the ARN that specifies the resource type"), a
+    variable before the fifth colon ("You can't use a variable to replace parts of the ARN before the
+    fifth colon")."""
     if pattern == "*":
         return True
     context = context or {}
@@ -242,27 +249,24 @@ def resource_match(
     for segment in segments[:5]:  # a pattern with fewer than six parts has no part after the fifth colon
         if variables and has_variable(segment):
             raise Unevaluable(f"variable before the fifth colon of the resource {pattern!r}")
-    if len(segments) > 2 and any(c in segments[2] for c in "*?"):
-        raise Unevaluable(f"wildcard in the service segment of the resource {pattern!r}")
-    last = segments[-1]
-    if last != "*" and len(segments) >= 3:
+    head = [_segment_regex(_wildcard_tokens(s), crossing) for s in segments[:5]]
+    if len(segments) == 6:
+        if not re.match(":".join(head) + ":", resource, flags=re.DOTALL):
+            return False  # the ARN's first five segments differ: the resource part is never compared
+        regex = ":".join(head) + ":" + _regex(_tokens(segments[5], context, variables))
+    else:
+        regex = ":".join([*head[:-1], _segment_regex(_wildcard_tokens(segments[-1]), crossing)])
+    matched = re.fullmatch(regex, resource, flags=re.DOTALL) is not None
+    if matched and len(segments) > 2:
+        if any(c in segments[2] for c in "*?"):
+            raise Unevaluable(f"wildcard in the service segment of the resource {pattern!r}")
+        last = segments[-1]
         region = segments[3] if len(segments) > 3 else ""
         account = segments[4] if len(segments) > 4 else ""
-        kind = _resource_type(segments[2], region, account, last)
+        kind = _resource_type(segments[2], region, account, last) if last != "*" else ""
         if any(c in kind for c in "*?") and (len(segments) == 6 or kind != last):
             raise Unevaluable(f"wildcard in the resource type of the resource {pattern!r}")
-    regex = []
-    for index, segment in enumerate(segments):
-        tokens = _tokens(segment, context, variables)
-        if index == 5:  # the resource part: it may itself hold colons
-            regex.append(_regex(tokens))
-            break
-        last_star = len(tokens) - 1 if crossing and tokens and tokens[-1][0] == "*" else -1
-        for position, token in enumerate(tokens):
-            regex.append(_regex([token], star=".*" if position == last_star else "[^:]*", one="[^:]"))
-        if index < len(segments) - 1:
-            regex.append(":")
-    return re.fullmatch("".join(regex), resource, flags=re.DOTALL) is not None
+    return matched
 
 
 # ---------------------------------------------------------------------------------------------
@@ -654,10 +658,10 @@ def _action_match(statement: Mapping[str, Any], action: str, state: _Statement) 
     return hit if element == "Action" else _not(hit)
 
 
-def _resource_element_match(statement: Mapping[str, Any], resource: str, state: _Statement) -> Tri:
+def _resource_element_match(statement: Mapping[str, Any], resource: str, state: _Statement, implied: bool) -> Tri:
     element = "Resource" if "Resource" in statement else "NotResource" if "NotResource" in statement else None
-    if element is None:
-        return False
+    if element is None:  # a resource policy may leave out its own resource; an identity policy may not
+        return implied
     hits: list[Tri] = []
     for pattern in (str(p) for p in _as_list(statement[element])):
         try:
@@ -673,9 +677,26 @@ def _resource_element_match(statement: Mapping[str, Any], resource: str, state: 
     return hit if element == "Resource" else _not(hit)
 
 
-def _applies(statement: Mapping[str, Any], action: str, resource: str, state: _Statement) -> Tri:
-    """Action, Resource and Condition together (not the principal); raises _Invalid."""
-    matched = _and([_action_match(statement, action, state), _resource_element_match(statement, resource, state)])
+def _check_defaults(statement: Mapping[str, Any]) -> None:
+    """A variable default not written ${key, 'default'} makes the whole statement invalid, whatever is evaluated."""
+    texts = [str(p) for element in ("Resource", "NotResource") for p in _as_list(statement.get(element, []))]
+    condition = statement.get("Condition")
+    if isinstance(condition, Mapping):
+        texts += [
+            str(v) for tests in condition.values() if isinstance(tests, Mapping) for vs in tests.values() for v in _as_list(vs)
+        ]
+    for text in texts:
+        for inner in _VARIABLE.findall(text):
+            if ("," in inner or "'" in inner) and not _DEFAULT.match(inner):
+                raise _Invalid(f"policy variable ${{{inner}}} is not written as ${{key, 'default'}} (a comma and a space)")
+
+
+def _applies(statement: Mapping[str, Any], action: str, resource: str, state: _Statement, implied: bool = False) -> Tri:
+    """Action, Resource and Condition together (not the principal); raises _Invalid. `implied`: the statement is in
+    the resource's own policy, so a missing Resource element means that resource."""
+    if state.variables:
+        _check_defaults(statement)
+    matched = _and([_action_match(statement, action, state), _resource_element_match(statement, resource, state, implied)])
     if matched is False or "Condition" not in statement:
         return matched
     return _and([matched, conditions_hold(statement["Condition"], state)])
@@ -720,7 +741,7 @@ def _evaluate(
                 if principal is None:
                     continue
             try:
-                applies = _applies(statement, action, resource, state)
+                applies = _applies(statement, action, resource, state, implied=caller is not None)
             except _Invalid as exc:
                 tally.problems.append(f"{label} {effect} statement does not apply: {exc}")
                 continue
@@ -751,9 +772,7 @@ def _account_of(arn: str) -> str:
 def _is_kms_key(action: str, resource: str) -> bool:
     """KMS key policies must allow: "No AWS principal ... has any permissions to a KMS key unless they
     are explicitly allowed, and never denied, in a key policy" (KMS developer guide, key policies)."""
-    return action.split(":", 1)[0].lower() == "kms" and (
-        resource == "*" or split_arn(resource, variables=False)[-1].startswith("key/")
-    )
+    return action.split(":", 1)[0].lower() == "kms" and split_arn(resource, variables=False)[-1].startswith("key/")
 
 
 def decide(

@@ -72,6 +72,9 @@ RESOURCE_PATTERNS = [
     f"{SECRET}/prod/*",
     f"arn:aws:secretsmanager:*:{ACCOUNT}:secret:/prod/app/*",
     f"{SECRET}/dev/app/secrets/api-QwE456",
+    f"arn:aws:*:{REGION}:{ACCOUNT}:*",  # "You can't use a wildcard in the service segment"
+    f"arn:aws:ssm:{REGION}:{ACCOUNT}:param*",  # "You cannot use a wildcard in the portion ... that specifies the resource type"
+    f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:/prod/${{aws:username}}/*",  # no such key for a role session
 ]
 # "If the * wildcard is the last character of a resource ARN segment, it can expand to match beyond the colon boundaries."
 SHORT_PATTERNS = [
@@ -139,6 +142,7 @@ ARN_POLICY_VALUES = [
     f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:*",
     "arn:aws:s3:::bucket/*",
     "arn:aws:s3:::bucket/a:*",
+    f"arn:aws:iam::{ACCOUNT}",  # five parts: not an ARN an Arn operator can read
 ]
 BOOL_KEYS = {"aws:SecureTransport": ["true", "false"], "aws:ViaAWSService": ["true", "false"]}
 BOOL_POLICY_VALUES = ["true", "false", "TRUE", "False"]
@@ -345,7 +349,9 @@ def numeric(rng: random.Random) -> dict[str, Any]:
     key = "aws:MultiFactorAuthAge"
     context = base_context()
     operator, label = _operator(rng, rng.choice(NUMERIC_OPERATORS), "Numeric")
-    label = _set_key(rng, context, key, NUMERIC_KEYS[key], label)
+    if rng.random() < 0.06:  # a typed operator on a key of another type: the request's value is no number
+        key, label = "aws:PrincipalTag/team", label + ", on a string key"
+    label = _set_key(rng, context, key, NUMERIC_KEYS.get(key, ["payments"]), label)
     values = rng.sample(NUMERIC_POLICY_VALUES, rng.randint(1, 2))
     if rng.random() < 0.15:
         values.append(rng.choice(NUMERIC_UNREADABLE))
@@ -549,6 +555,8 @@ def resource_policies(rng: random.Random) -> dict[str, Any]:
         }
         if rng.random() < 0.3:
             statement["Condition"] = rng.choice(RESOURCE_CONDITIONS)
+        if rng.random() < 0.1:  # a resource policy may leave its own resource implied
+            del statement["Resource"]
         statements.append(statement)
     identity = []
     if rng.random() < 0.7:

@@ -167,6 +167,33 @@ def _full_not_resource(case: Case) -> Case:
     return case
 
 
+def _disallowed_wildcards(case: Case) -> list[str]:
+    """Resource/NotResource patterns that match only by a wildcard where AWS takes none (service segment, resource type)."""
+    found = []
+    context = _context(case)
+    for document, statement in _statements(case):
+        for pattern in policy._as_list(statement.get("Resource", statement.get("NotResource", []))):
+            try:
+                policy.resource_match(pattern, case["resource"], context, variables=_variables(document))
+            except policy.Unevaluable as exc:
+                if "wildcard in the" in str(exc):
+                    found.append(pattern)
+            except Exception:
+                continue
+    return found
+
+
+def _drop_disallowed_wildcards(case: Case) -> Case:
+    disallowed = set(_disallowed_wildcards(case))
+    case = copy.deepcopy(case)
+    for _, statement in _statements(case):
+        for element in ("Resource", "NotResource"):
+            if element in statement:
+                patterns = [NOWHERE if p in disallowed else p for p in policy._as_list(statement[element])]
+                statement[element] = patterns if isinstance(statement[element], list) else patterns[0]
+    return case
+
+
 def _any_value_if_exists_absent(case: Case) -> bool:
     context = _context(case)
     return any(
@@ -493,17 +520,35 @@ def _unreadable(operator: str, value: str, document: dict[str, Any] | None = Non
         return not _readable_date(value)
     if base in ("ipaddress", "notipaddress"):
         return not _readable_address(value)
+    if base.startswith("arn"):  # "Each of the six colon-delimited components of the ARN"
+        return len(policy.split_arn(value, variables=bool(document and _variables(document)))) != 6
     return False
+
+
+def _unreadable_request(operator: str, key: str, context: dict[str, policy.Value]) -> bool:
+    """The request's value of the key is not of the operator's type (a typed operator on a key of another type)."""
+    actual = context.get(key.lower())
+    base = _base(operator)
+    if actual is None or not base.startswith(("numeric", "date", "ipaddress", "notipaddress", "bool", "arn")):
+        return False
+    return any(_unreadable(operator, str(v)) for v in policy._as_list(actual))
 
 
 def _unreadable_value(case: Case) -> bool:
     context = _context(case)
-    return any(_unreadable(op, v, d, context) for d, _, op, _, values in _conditions(case) for v in values)
+    return any(
+        _unreadable(op, v, d, context) or _unreadable_request(op, key, context)
+        for d, _, op, key, values in _conditions(case)
+        for v in values
+    )
 
 
 def _drop_unreadable(case: Case) -> Case:
+    """Without the unreadable policy values, and without the tests whose request value is unreadable."""
     context = _context(case)
-    return _rewrite_values(case, lambda d, op, key, v: _unreadable(op, v, d, context), lambda key, v: [])
+    return _rewrite_values(
+        case, lambda d, op, key, v: _unreadable(op, v, d, context) or _unreadable_request(op, key, context), lambda key, v: []
+    )
 
 
 def _malformed_default(case: Case) -> bool:
@@ -677,11 +722,25 @@ DIFFERENCES = [
         never_grants=True,
     ),
     Difference(
-        "a condition value that is not of its operator's type",
+        "a wildcard in a resource ARN's service segment or resource type",
+        "AWS documents no outcome (never grants; a Deny is undecided)",
+        'IAM User Guide, "IAM JSON policy elements: Resource": "You can\'t use a wildcard in the service segment that '
+        'identifies the AWS product"; "Amazon Resource Names": "You cannot use a wildcard in the portion of the ARN that '
+        'specifies the resource type ... arn:aws:iam::123456789012:u* <== not allowed". The oracle expands the service '
+        "wildcard and matches a type-less prefix.",
+        lambda case: bool(_disallowed_wildcards(case)),
+        _drop_disallowed_wildcards,
+        False,
+        never_grants=True,
+    ),
+    Difference(
+        "a condition value (in the policy or the request) that is not of its operator's type",
         "AWS documents no outcome (never grants; a Deny is undecided)",
         'IAM User Guide, "Condition operators": numbers are "an integer or decimal value", dates "one of the W3C '
-        'implementations of the ISO 8601 date formats or in epoch (UNIX) time", addresses "in the standard CIDR format". '
-        "The oracle reads some others leniently (JavaScript parseInt, Date.parse).",
+        'implementations of the ISO 8601 date formats or in epoch (UNIX) time", addresses "in the standard CIDR format", '
+        'ARNs have "six colon-delimited components", Boolean values are "true" or "false"; "The condition operator that you '
+        'can use in a policy depends on the condition key you choose." The oracle reads some others leniently (JavaScript '
+        "parseInt, Date.parse) and makes the rest false.",
         _unreadable_value,
         _drop_unreadable,
         False,
@@ -914,11 +973,11 @@ def test_the_cases_cover_what_the_evaluator_claims(differential: Differential) -
     assert names >= {d.name for d in DIFFERENCES if not d.preserves} and kept == {d.name for d in DIFFERENCES if d.preserves}
 
 
-def _fail_open_not_resource(statement: Any, resource: str, state: Any) -> Any:
+def _fail_open_not_resource(statement: Any, resource: str, state: Any, implied: bool = False) -> Any:
     """The old bug: a NotResource entry with an unresolvable variable simply does not match (the Allow grants)."""
     element = "Resource" if "Resource" in statement else "NotResource" if "NotResource" in statement else None
     if element is None:
-        return False
+        return implied
     hits = []
     for pattern in policy._as_list(statement[element]):
         try:

@@ -119,6 +119,9 @@ def test_wildcards_where_aws_allows_none_never_grant() -> None:
         assert result.decision == "implicit_deny" and "wildcard" in result.problems[0]
         deny = policy(ALLOW_ALL, {"Effect": "Deny", "Action": "*", "Resource": pattern})
         assert evaluate([deny], "ssm:GetParameter", URL) == "undecided"
+        # Where the rest of the ARN differs, no reading of the wildcard matches: decided.
+        elsewhere = policy(ALLOW_ALL, {"Effect": "Deny", "Action": "*", "Resource": pattern.replace("us-east-1", "eu-west-1")})
+        assert evaluate([elsewhere], "ssm:GetParameter", URL) == "allowed"
 
 
 # --- Conditions -------------------------------------------------------------------------------
@@ -285,6 +288,9 @@ def test_a_malformed_default_makes_its_statement_invalid(written: str) -> None:
         ALLOW_ALL, {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:x": written}}}
     )
     assert evaluate([deny], "ssm:GetParameter", resource, {"aws:x": "payments"}) == "allowed"
+    # Even where the value is never compared (an inverted operator on an absent key is true by itself).
+    absent = {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"StringNotLike": {"aws:x": written}}}
+    assert evaluate([policy(ALLOW_ALL, absent)], "ssm:GetParameter", resource, {}) == "allowed"
 
 
 def test_an_empty_tag_value_is_a_value() -> None:
@@ -320,6 +326,9 @@ def test_not_resource_with_an_unresolvable_variable_never_grants() -> None:
     deny = policy(ALLOW_ALL, {"Effect": "Deny", "Action": "*", "NotResource": not_own})
     assert evaluate([deny], "ssm:GetParameter", URL, ctx()) == "allowed"
     assert evaluate([deny], "ssm:GetParameter", URL, ctx(aws_username="alice")) == "explicit_deny"
+    # No attempt to match the variable when the ARN's service already differs: the NotResource holds.
+    other_service = policy(ALLOW_ALL, {"Effect": "Deny", "Action": "*", "NotResource": not_own.replace(":ssm:", ":sqs:")})
+    assert evaluate([other_service], "ssm:GetParameter", URL, ctx()) == "explicit_deny"
 
 
 def test_resource_with_an_unresolvable_variable_matches_nothing() -> None:
@@ -397,6 +406,15 @@ def test_same_account_an_allow_in_either_policy_grants() -> None:
     assert secret_decision([], secret_policy({"Effect": "Allow", "Principal": {"AWS": ACCOUNT}})) == "implicit_deny"
     deny = secret_policy({"Effect": "Deny", "Principal": "*"})
     assert secret_decision([IDENTITY_READ], deny) == "explicit_deny"
+
+
+def test_a_resource_policy_statement_without_resource_means_its_own_resource() -> None:
+    """A resource-based policy is attached to its resource (the SNS example in "Variables and tags" names no Resource);
+    an identity policy statement without Resource or NotResource matches nothing ("Statements must include either a
+    Resource or a NotResource element")."""
+    grant = policy({"Effect": "Allow", "Principal": {"AWS": SESSION}, "Action": "secretsmanager:GetSecretValue"})
+    assert secret_decision([], grant) == "allowed"
+    assert secret_decision([policy({"Effect": "Allow", "Action": "secretsmanager:GetSecretValue"})], None) == "implicit_deny"
 
 
 def test_cross_account_needs_the_resource_policy_to_allow_the_requester() -> None:

@@ -15,8 +15,8 @@ It reads from the sandbox with the function's own permissions: each request is d
 scripts/iam/authorizer.py with every policy AWS would apply (the role's policies and permission
 boundary, the secret's resource policy, the key policy when the service decrypts, the
 cross-account rule) in the request context AWS would supply, before the value is returned, so
-a name outside the function's paths is refused as on AWS. Upstream refusals answer HTTP 400 (as observed on the
-managed layer) and log the cause (never a value) to the function's log. Before the first
+a name outside the function's paths is refused as on AWS. Upstream refusals answer HTTP 400
+(as observed on the managed layer) and log the cause (never a value) to the function's log. Before the first
 INVOKE event (the INIT phase) it answers 400, as the real one does. Where the managed layer
 documents nothing, the emulation answers as AWS's open-source Secrets Manager Agent does:
 its check order, its refusals of X-Forwarded-For and unknown query parameters, its
@@ -43,7 +43,7 @@ from typing import Any
 from scripts.iam import context as iam_context
 from scripts.iam import policy as iam_policy
 from scripts.iam.authorizer import Authorizer, Key
-from scripts.iam.roles import document, role_permissions, role_policies
+from scripts.iam.roles import document, role_permissions
 
 NAME = "parameters-secrets-emulator"
 SECRET_REFERENCE = "/aws/reference/secretsmanager/"
@@ -335,12 +335,6 @@ class Backend:
             raise BackendUnavailable(f"network error: {type(exc).__name__}") from None
         response.pop("ResponseMetadata", None)
         return response
-
-
-def load_role_policies(session: Any, function_name: str) -> list[dict[str, Any]]:
-    """Every identity policy document of the role a function runs as."""
-    role_arn = session.client("lambda").get_function_configuration(FunctionName=function_name)["Role"]
-    return role_policies(session.client("iam"), role_arn)
 
 
 ROUTES = {

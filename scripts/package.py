@@ -47,6 +47,7 @@ LAYER_FILES = {
     "emulator/scripts/sandbox/__init__.py": ROOT / "scripts/sandbox/__init__.py",
     "emulator/scripts/sandbox/extension_emulator.py": ROOT / "scripts/sandbox/extension_emulator.py",
     "emulator/scripts/iam/__init__.py": ROOT / "scripts/iam/__init__.py",
+    "emulator/scripts/iam/authorizer.py": ROOT / "scripts/iam/authorizer.py",
     "emulator/scripts/iam/context.py": ROOT / "scripts/iam/context.py",
     "emulator/scripts/iam/policy.py": ROOT / "scripts/iam/policy.py",
     "emulator/scripts/iam/roles.py": ROOT / "scripts/iam/roles.py",

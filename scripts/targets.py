@@ -174,22 +174,42 @@ class SandboxTarget(Target):
         return Invocation(outcome.payload, outcome.error, detail, outcome.log_tail, outcome.log_path)
 
     def policy_decisions(self, app: App, requests: list[Request]) -> list[str]:
-        """The role's real policies evaluated here (scripts/iam), in the context AWS supplies to the function's calls."""
-        from scripts.iam import context as iam_context
-        from scripts.iam import policy as iam_policy
-        from scripts.iam.roles import role_policies
+        """Every policy AWS would apply, evaluated here (scripts/iam/authorizer.py): the role's policies and boundary, a
+        secret's resource policy, the key policy for kms:Decrypt, the cross-account rule; in the context AWS supplies."""
+        from botocore.exceptions import ClientError
 
-        policies = role_policies(self.client("iam", app.region), app.role_arn)
-        context = iam_context.for_function(role_arn=app.role_arn, session_name=app.function_name, region=app.region)
-        return [
-            iam_policy.evaluate(
-                policies,
-                action,
-                arn,
-                iam_context.for_decrypt_via(context, via, encryption={}, key_account=app.account) if via else context,
-            )
-            for action, arn, via in requests
-        ]
+        from scripts.iam.authorizer import Authorizer
+        from scripts.iam.roles import kms_key, role_permissions, secret_policy
+
+        secrets, kms = self.client("secretsmanager", app.region), self.client("kms", app.region)
+
+        def resource_policy(arn: str) -> dict[str, Any] | None:
+            try:  # the smoke's ARNs end in a placeholder suffix: the name finds the secret
+                return secret_policy(secrets, arn.removesuffix("-AbCdEf").split(":secret:", 1)[-1])
+            except ClientError:
+                return None  # no such secret (a made-up probe name): no policy
+
+        permissions = role_permissions(self.client("iam", app.region), app.role_arn)
+        authorizer = Authorizer(
+            role_arn=app.role_arn,
+            session_name=app.function_name,
+            region=app.region,
+            identity_policies=permissions.policies,
+            permission_boundary=permissions.boundary,
+            principal_tags=permissions.tags,
+            role_id=permissions.role_id,
+            resource_policy=resource_policy,
+            key=lambda key_id: kms_key(kms, key_id),
+        )
+        decisions = []
+        for action, arn, via in requests:
+            if via:  # kms:Decrypt made by the service for one of the app's items of that service
+                items = app.secrets if via == "secretsmanager" else app.parameters
+                item_arn = app.arn(items[0].name, items[0].kind) if items else arn
+                decisions.append(authorizer.authorize_decrypt(via, arn, item_arn).decision)  # type: ignore[arg-type]
+            else:
+                decisions.append(authorizer.authorize(action, arn).decision)
+        return decisions
 
     def rotate(self, app: App, secret_id: str, function: str, *, wait: bool, timeout: float) -> Any:
         """The sandbox plays RotateSecret (scripts/sandbox/rotate_secret.py) and runs each step through the

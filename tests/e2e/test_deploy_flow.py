@@ -246,7 +246,16 @@ def test_a_third_app_is_one_tfvars_entry_and_a_folder(checkout: Checkout) -> Non
     assert "app billing (sandbox-billing)" in output and "FAIL" not in output
     assert "PASS  policy denies every item of app billing" in output  # the others are denied billing's items
     assert "/sandbox/billing/secrets/stripe_key: demo value set" in output
-    ok(checkout.make("put-secret", "NAME=/sandbox/billing/secrets/stripe_key", stdin="sk-" + secrets.token_hex(8)))
+    canary = "CANARY-" + secrets.token_hex(12)
+    ok(checkout.make("put-secret", "NAME=/sandbox/billing/secrets/stripe_key", stdin=canary))
+    # make invoke with an event file: a handler that (by mistake) logs and returns the value gets it masked in both.
+    event = checkout.path.parent / "leak.json"
+    event.write_text('{"leak": true}')
+    invoked = checkout.make("invoke", "APP=billing", f"EVENT_FILE={event}")
+    output = invoked.stdout + invoked.stderr
+    assert invoked.returncode == 0 and canary not in output, output[-2000:]
+    assert output.count("(masked: /sandbox/billing/secrets/stripe_key)") == 2, output[-2000:]
+    assert '"key_length": ' in ok(checkout.make("invoke", "APP=billing", 'EVENT={"leak": false}'))
     smoke = ok(checkout.make("smoke", "APP=billing"))
     assert "app billing (sandbox-billing)" in smoke and "app demo (sandbox-demo)" not in smoke and "FAIL" not in smoke
     rotated = ok(checkout.make("rotate", "APP=billing"))
@@ -271,7 +280,11 @@ import smoke_probe
 
 @smoke_probe.answers
 def handler(event, context):
-    return {"key_length": len(secrets_client.get_secret("secrets/stripe_key"))}
+    key = secrets_client.get_secret("secrets/stripe_key")
+    if event.get("leak"):  # a bug make invoke must not print: the value logged and returned
+        print("debug: key is " + key)
+        return {"key": key}
+    return {"key_length": len(key)}
 """
 
 

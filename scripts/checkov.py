@@ -74,11 +74,12 @@ def _planned_resources(path: Path) -> int | None:
         return None
     if not isinstance(plan, dict) or "planned_values" not in plan and "resource_changes" not in plan:
         return None
-    count, modules = 0, [plan.get("planned_values", {}).get("root_module", {})]
+    count, modules = 0, [(plan.get("planned_values") or {}).get("root_module")]
     while modules:
         module = modules.pop()
-        count += len(module.get("resources", []))
-        modules.extend(module.get("child_modules", []))
+        if isinstance(module, dict):
+            count += len(module.get("resources") or [])
+            modules.extend(module.get("child_modules") or [])
     return count
 
 

@@ -293,9 +293,7 @@ class Front:
         return self.app(environ, start_response)
 
 
-def serve(
-    port: int, keys: credentials.Keys, host: str = "127.0.0.1", authorizer: SessionAuthorizer = authorize_session
-) -> Any:
+def serve(port: int, keys: credentials.Keys, host: str = "127.0.0.1", authorizer: SessionAuthorizer = authorize_session) -> Any:
     """A threaded werkzeug server with moto behind the front, bound to host:port (not yet serving)."""
     from moto.core.config import default_user_config
     from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app

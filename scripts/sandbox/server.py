@@ -145,8 +145,9 @@ def _start_time(pid: int) -> str | None:
 
 
 def _command_line(pid: int) -> str:
+    """The process's command line on one line (arguments that hold newlines included), or ''."""
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        return " ".join(Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split())
     except OSError:
         return ""
 

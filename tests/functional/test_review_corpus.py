@@ -27,7 +27,7 @@ import pytest
 
 from scripts import review, toolchain
 from scripts.common import run
-from scripts.sandbox import bridge
+from scripts.sandbox import bridge, server
 from scripts.terraform import terraform_env
 from tests.conftest import ROOT, moto_server
 
@@ -350,7 +350,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Plann
     package.write_bytes(_zip())
     with moto_server(work / "moto.log") as endpoint:
         (root / "corpus_override.tf").write_text(bridge.sandbox_provider(endpoint, "us-east-1"))
-        env = terraform_env(toolchain.CLI_CONFIG, work / "tf-data")
+        env = terraform_env(toolchain.CLI_CONFIG, work / "tf-data") | server.credentials_env(endpoint)
         terraform = toolchain.load().terraform
 
         def tf(*args: str) -> subprocess.CompletedProcess[str]:

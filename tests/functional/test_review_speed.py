@@ -9,7 +9,7 @@ import pytest
 
 from scripts import review, toolchain
 from scripts.common import run
-from scripts.sandbox import bridge
+from scripts.sandbox import bridge, server
 from scripts.terraform import terraform_env
 from tests.conftest import moto_server
 
@@ -81,7 +81,7 @@ def test_review_of_500_resources_takes_under_a_second(tmp_path: Path) -> None:
     (root / "main.tf").write_text(ROOT_TF)
     with moto_server(tmp_path / "moto.log") as endpoint:
         (root / "provider.tf").write_text(bridge.sandbox_provider(endpoint, "us-east-1"))
-        env = terraform_env(toolchain.CLI_CONFIG, tmp_path / "tf-data")
+        env = terraform_env(toolchain.CLI_CONFIG, tmp_path / "tf-data") | server.credentials_env(endpoint)
         terraform = toolchain.load().terraform
         run([terraform, f"-chdir={root}", "init", "-input=false", "-no-color"], env=env, capture=True, echo=False)
         plan_file = tmp_path / "speed.tfplan"

@@ -230,7 +230,7 @@ def test_require_up_refuses_a_strangers_server_and_sends_it_nothing(files: Path,
     stranger = Recorder()
     try:
         monkeypatch.setenv("SANDBOX_PORT", str(stranger.port))
-        with pytest.raises(UserError, match=rf"port {stranger.port} is taken by another program \(pid \d+ .*nothing was sent to it"):
+        with pytest.raises(UserError, match=rf"port {stranger.port} is taken by another program \(pid \d+ .*nothing was sent"):
             server.require_up()
         (files / "moto.pid").write_text(json.dumps({"pid": 1, "start_time": "0", "port": stranger.port}))  # stale
         with pytest.raises(UserError, match="not by this checkout's sandbox"):

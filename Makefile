@@ -40,7 +40,8 @@ endif
 ifndef SANDBOX_LOCKING
 
 help: ## List the targets
-	@echo "usage: make <target> [ENV=sandbox|<aws env>] [SANDBOX_PORT=$(SANDBOX_PORT)] [VERBOSE=1]"
+	@echo "usage: make <target> [ENV=sandbox|<aws env>] [SANDBOX_PORT=$(SANDBOX_PORT)] [VERBOSE=1] [NO_WAIT=1]"
+	@echo "one command at a time per checkout: a second one waits (NO_WAIT=1: stops at once); see docs/sandbox.md"
 	@awk 'BEGIN { FS = ":.*## " } /^##@/ { printf "\n%s\n", substr($$0, 5) } \
 	  /^[a-z-]+:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 

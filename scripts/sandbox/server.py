@@ -93,8 +93,9 @@ def client(url: str, service: str, region: str) -> Any:
 
 def credentials_env(url: str) -> dict[str, str]:
     """Terraform's credentials for the sandbox at `url`, as process environment (so they never reach
-    a provider block, a plan or the state). AWS_SESSION_TOKEN is emptied: a token of yours for AWS
-    must not be sent along."""
+    a provider block, a plan or the state). AWS_SESSION_TOKEN is emptied (the SDK reads empty as
+    unset): a session token of yours for AWS must not be sent along. These variables come before
+    any profile in the SDK's credential chain, so AWS_PROFILE does not matter."""
     keys = keys_for(url)
     return {"AWS_ACCESS_KEY_ID": keys.access_key_id, "AWS_SECRET_ACCESS_KEY": keys.secret_access_key, "AWS_SESSION_TOKEN": ""}
 
@@ -314,10 +315,14 @@ def _start(port: int) -> str:
     if importlib.util.find_spec("moto") is None or importlib.util.find_spec("werkzeug") is None:
         raise UserError("moto is not installed in this Python's environment; run: make setup")
     credentials.create(CREDENTIALS_FILE)  # also makes .sandbox/ private (0700)
+    # None of your AWS settings: moto makes boto3 sessions inside, and a profile it cannot find
+    # (AWS_PROFILE) fails every request with a 500.
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
     with LOG_FILE.open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", FRONT_MODULE, "--port", str(port), "--credentials", str(CREDENTIALS_FILE)],
             cwd=ROOT,
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

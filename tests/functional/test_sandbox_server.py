@@ -112,6 +112,18 @@ def test_up_status_up_again_down(files: Path) -> None:
     assert server.read_pid() is None and not server.healthy(port) and not (files / "credentials.json").exists()
 
 
+def test_your_aws_settings_do_not_reach_the_sandbox_server(files: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto makes boto3 sessions inside the server: an AWS_PROFILE it cannot find (yours, for AWS) would fail
+    every request with a 500, so the server starts without your AWS_* variables."""
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile-here")
+    url = server.up(free_port())
+    monkeypatch.delenv("AWS_PROFILE")
+    try:
+        assert server.client(url, "secretsmanager", "us-east-1").list_secrets()["SecretList"] == []
+    finally:
+        server.down()
+
+
 def test_only_requests_signed_with_the_checkouts_credentials_pass(sandbox: str, files: Path) -> None:
     """The tooling's client works; the right access key id with a wrong secret, another key, no signature,
     and a signed request whose body was changed are refused in each protocol's AWS error shape."""

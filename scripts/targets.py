@@ -149,11 +149,12 @@ class SandboxTarget(Target):
 
     @functools.cache  # noqa: B019 (one target per command: the copy is prepared once)
     def workspace(self) -> Workspace:
-        from scripts.sandbox import bridge
+        from scripts.sandbox import bridge, server
 
         root = bridge.prepare(self.endpoint, quiet=True)
         SANDBOX_DIR.mkdir(exist_ok=True)
         env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data", sandbox_endpoint=self.endpoint)
+        env.update(server.credentials_env(self.endpoint))  # the sandbox's credentials: environment only, never a plan
         var_file = config.tfvars_path(SANDBOX)
         return Workspace(root, env, init_args=(f"-backend-config=path={self.state_file}",), plan_args=(f"-var-file={var_file}",))
 

@@ -70,4 +70,3 @@ def kms_key(kms: Any, key_id: str) -> Any:
         return Key(metadata["Arn"], aws_managed=True)
     raw = kms.get_key_policy(KeyId=metadata["Arn"], PolicyName="default").get("Policy")
     return Key(metadata["Arn"], document(raw) if raw else None)
-

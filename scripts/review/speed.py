@@ -23,7 +23,7 @@ from scripts import toolchain
 from scripts.common import ROOT, run, run_main
 from scripts.review.render import render_terminal
 from scripts.review.writer import write_review
-from scripts.sandbox import bridge
+from scripts.sandbox import bridge, server
 from scripts.terraform import terraform_env
 
 GOAL_S = 0.5  # the built-in review of the 500-resource plan
@@ -82,7 +82,7 @@ def make_plan(endpoint: str, work: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "main.tf").write_text(ROOT_TF)
     (root / "provider.tf").write_text(bridge.sandbox_provider(endpoint, "us-east-1"))
-    env = terraform_env(toolchain.CLI_CONFIG, work / "tf-data")
+    env = terraform_env(toolchain.CLI_CONFIG, work / "tf-data") | server.credentials_env(endpoint)
     terraform = [toolchain.load().terraform, f"-chdir={root}"]
     plan_file = work / "speed.tfplan"
     run([*terraform, "init", "-input=false", "-no-color"], env=env, capture=True, echo=False)

@@ -24,7 +24,6 @@ import contextlib
 import json
 import os
 import queue
-import secrets
 import select
 import stat
 import subprocess
@@ -183,17 +182,10 @@ def _unzip(archive: Path, target: Path) -> None:
                 path.chmod(mode)
 
 
-def _credentials() -> dict[str, str]:
-    """Fresh session credentials for one execution environment (the sandbox accepts any)."""
-    return {
-        "AWS_ACCESS_KEY_ID": "ASIA" + secrets.token_hex(8).upper(),
-        "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
-        "AWS_SESSION_TOKEN": secrets.token_urlsafe(48),
-    }
-
-
-def lambda_environment(config: dict[str, Any], region: str, task: Path, runtime_api: str) -> dict[str, str]:
-    """The variables Lambda sets for a Python function, plus the function's own."""
+def lambda_environment(config: dict[str, Any], region: str, task: Path, runtime_api: str, endpoint: str = "") -> dict[str, str]:
+    """The variables Lambda sets for a Python function, plus the function's own. The session credentials
+    are fresh for each execution environment and stand for the function's role (session name: the
+    function's name): the sandbox at `endpoint` knows them as that role session (server.session_credentials)."""
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "en_US.UTF-8",
@@ -210,7 +202,7 @@ def lambda_environment(config: dict[str, Any], region: str, task: Path, runtime_
         "AWS_LAMBDA_RUNTIME_API": runtime_api,
         "LAMBDA_TASK_ROOT": str(task),
         "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
-        **_credentials(),
+        **server.session_credentials(endpoint, config["Role"], config["FunctionName"]),
     }
     env.update(config.get("Environment", {}).get("Variables", {}))
     return env
@@ -339,7 +331,7 @@ class ExecutionEnvironment:
         self.api = ExtensionsApi(self.config["FunctionName"], self.config["Handler"])
         # Every AWS SDK call, the extension emulation's and the function's own, goes to the sandbox.
         self.env = {
-            **lambda_environment(self.config, self.region, self.task, self.api.address),
+            **lambda_environment(self.config, self.region, self.task, self.api.address, self.endpoint),
             "AWS_ENDPOINT_URL": self.endpoint,
         }
         network = "its own network namespace" if self.isolated else "the host's loopback (no user namespaces here)"

@@ -26,7 +26,7 @@ from scripts import review, toolchain
 from scripts.common import run
 from scripts.review.sarif import render_sarif
 from scripts.review.sources import Sources
-from scripts.sandbox import bridge
+from scripts.sandbox import bridge, server
 from scripts.terraform import terraform_env
 from tests.conftest import ROOT, moto_server
 from tests.functional.test_plan_review import EXPECTED, normalize
@@ -76,7 +76,7 @@ def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tup
     results = {}
     with moto_server(work / "moto.log") as endpoint:
         (root / "apps_override.tf").write_text(bridge.sandbox_provider(endpoint, "us-east-1"))
-        env = terraform_env(toolchain.CLI_CONFIG, work / "tf-data")
+        env = terraform_env(toolchain.CLI_CONFIG, work / "tf-data") | server.credentials_env(endpoint)
         terraform = toolchain.load().terraform
 
         def tf(*args: str) -> str:

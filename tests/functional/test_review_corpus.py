@@ -28,7 +28,7 @@ import pytest
 from scripts import review, toolchain
 from scripts.common import run
 from scripts.review.sources import Sources
-from scripts.sandbox import bridge
+from scripts.sandbox import bridge, server
 from scripts.terraform import terraform_env
 from tests.conftest import ROOT, moto_server
 
@@ -381,7 +381,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Plann
         (root / "corpus_override.tf").write_text(
             provider.replace("  endpoints {\n", f'  endpoints {{\n    sqs = "{endpoint}"\n', 1)
         )
-        env = terraform_env(toolchain.CLI_CONFIG, work / "tf-data")
+        env = terraform_env(toolchain.CLI_CONFIG, work / "tf-data") | server.credentials_env(endpoint)
         terraform = toolchain.load().terraform
 
         def tf(*args: str) -> subprocess.CompletedProcess[str]:

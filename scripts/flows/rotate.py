@@ -79,7 +79,7 @@ def rotate(
             say(f"  {item.name} ({item.rotation}, app {owner.name})")
     unfinished = 0
     for owner, item in chosen:
-        outcome = target.rotate(owner, item.name, rotation_function(owner, item), wait=wait, timeout=timeout)
+        outcome = target.rotate(owner, item, rotation_function(owner, item), wait=wait, timeout=timeout)
         say(outcome.message())
         unfinished += outcome.state != "rotated"
     return unfinished

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scripts.review import changes, cost, lifecycle
+from scripts.review import changes, cost, lifecycle, staleness
 from scripts.review.model import Review, sort_risks
 from scripts.review.plan import managed_changes
 from scripts.review.redact import Redactor
@@ -26,8 +26,8 @@ def review(
     redactor = Redactor(masks).collect(plan)
     counts, grouped = changes.group_changes(plan, redactor)
     risks = find_risks(plan, redactor)
-    if scan:
-        risks = sort_risks(risks + scan_risks(plan, scan, checkov_severity))
+    stale_notes, stale_risks = staleness.findings(plan)  # issue 19: each rotated secret's staleness budget
+    risks = sort_risks(risks + stale_risks + (scan_risks(plan, scan, checkov_severity) if scan else []))
     result = Review(
         env=env,
         terraform_version=plan.get("terraform_version", "?"),
@@ -37,7 +37,7 @@ def review(
         outputs=changes.output_changes(plan, redactor),
         drift=changes.drift(plan, redactor),
         risks=risks,
-        notes=[redactor.text(n) for n in lifecycle.notes(managed_changes(plan))],
+        notes=[redactor.text(n) for n in lifecycle.notes(managed_changes(plan)) + stale_notes],
         scan=scan or {},
         cost=cost.estimate(plan, usage),
         context=context or {},

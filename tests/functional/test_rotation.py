@@ -140,14 +140,17 @@ def test_rotate_secret_stages_an_empty_pending_version_before_create_secret(rota
     old = key()
     secret = new_secret(sm, old)
     seen: list[tuple[str, list[str], bool]] = []
+    events: list[dict[str, str]] = []
 
     def watching(event: dict[str, str]) -> tuple[dict | None, Path | None]:
+        events.append(event)
         token = event["ClientRequestToken"]
         seen.append((event["Step"], stages(sm, secret).get(token, []), has_value(sm, secret, token)))
         return invoker(moto_endpoint)(event)
 
     token = rotate_secret.rotate(sm, secret, watching, rotation_lambda_arn=rotation_fn)
     assert seen[0] == ("createSecret", ["AWSPENDING"], False)
+    assert all(event["SecretId"] == sm.describe_secret(SecretId=secret)["ARN"] for event in events)  # as AWS sends it
     assert [s[0] for s in seen] == list(rotate_secret.STEPS) and all(s[2] for s in seen[1:])
     assert stages(sm, secret)[token] == ["AWSCURRENT"]  # finishSecret took AWSPENDING off, as the template does
     new = value(sm, secret, VersionStage="AWSCURRENT")

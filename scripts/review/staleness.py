@@ -30,6 +30,8 @@ from typing import Any
 from scripts.review.model import Risk
 from scripts.review.plan import managed_changes
 
+TITLE = "staleness budget rises"  # the low risk of a change that raises a rotated secret's budget
+
 # --- the client's formula (lambda_src/secrets_client.py, branch client), copied -------------------
 DEFAULT_TTL = 300  # the client's and the extension's default TTL (seconds)
 EXTENSION_TTL_LIMIT = 300  # the extension clamps SECRETS_MANAGER_TTL to 300 s
@@ -217,10 +219,10 @@ def findings(plan: dict[str, Any]) -> tuple[list[str], list[Risk]]:
                 Risk(
                     "low",
                     new.address,
-                    f"staleness budget rises from {old.on_demand:.0f} s to {new.on_demand:.0f} s",
-                    f"{new.secret} in {new.function}: its previous value may be served for up to {new.on_demand:.0f} s "
-                    f"after a rotation (was {old.on_demand:.0f} s; after a scheduled one {new.scheduled:.0f} s, was "
-                    f"{old.scheduled:.0f} s): {new.basis}, was {old.basis}",
+                    TITLE,  # stable: the SARIF rule id comes from it; the figures are in the detail
+                    f"from {old.on_demand:.0f} s to {new.on_demand:.0f} s: {new.secret} in {new.function} may serve its "
+                    f"previous value for up to {new.on_demand:.0f} s after a rotation (after a scheduled one "
+                    f"{new.scheduled:.0f} s, was {old.scheduled:.0f} s): {new.basis}, was {old.basis}",
                 )
             )
     return notes, risks

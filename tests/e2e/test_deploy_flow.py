@@ -173,7 +173,10 @@ def test_the_plan_refuses_generated_json_without_fields_and_reviews_the_stalenes
             )
         )
         planned = " ".join(ok(checkout.make("plan")).split())
-        assert "LOW staleness budget rises from 600 s to 1200 s" in planned
+        assert (
+            "LOW staleness budget rises: " in planned
+            and "from 600 s to 1200 s: /sandbox/demo/secrets/db in sandbox-demo" in planned
+        )
         assert "staleness budget of /sandbox/demo/secrets/db in sandbox-demo: up to 1200 s after make rotate" in planned
         assert "staleness budget of /sandbox/orders/secrets/payment_token in sandbox-orders: up to 600 s" in planned
     finally:

@@ -23,7 +23,7 @@ from typing import Any
 from scripts import aws_errors, config, toolchain
 from scripts.common import SANDBOX_DIR, UserError, say
 from scripts.config import AWS_ROOT, ENVS_DIR, SANDBOX
-from scripts.deployment import App
+from scripts.deployment import App, Item
 from scripts.terraform import Workspace, terraform_env
 
 PROTECTED = ("prod",)  # apply needs CONFIRM=<env> here too, not only destroy
@@ -110,7 +110,7 @@ class Target(abc.ABC):
         via names the service ("ssm", "secretsmanager") that calls KMS on the function's behalf, or None."""
 
     @abc.abstractmethod
-    def rotate(self, app: App, secret_id: str, function: str, *, wait: bool, timeout: float) -> Any:
+    def rotate(self, app: App, item: Item, function: str, *, wait: bool, timeout: float) -> Any:
         """Rotate one secret with `function`; return its outcome (a rotation_status.Outcome: .state, .message())."""
 
     def confirm(self, action: str) -> None:  # noqa: B027 (most targets need no confirmation: not abstract on purpose)
@@ -212,13 +212,26 @@ class SandboxTarget(Target):
                 decisions.append(authorizer.authorize(action, arn).decision)
         return decisions
 
-    def rotate(self, app: App, secret_id: str, function: str, *, wait: bool, timeout: float) -> Any:
+    def rotate(self, app: App, item: Item, function: str, *, wait: bool, timeout: float) -> Any:
         """The sandbox plays RotateSecret (scripts/sandbox/rotate_secret.py) and runs each step through the
-        local runner, synchronously: `wait` and `timeout` do not apply."""
+        local runner, synchronously: `wait` and `timeout` do not apply. The schedule is recorded in days
+        only (moto's); what stands in for a schedule_expression is said."""
+        from botocore.exceptions import ClientError
+
         from scripts import rotation_status
         from scripts.sandbox import rotate_secret
 
-        arn = self.client("lambda", app.region).get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+        secret_id = item.name
+        try:
+            arn = self.client("lambda", app.region).get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+        except ClientError:
+            raise UserError(
+                f"{secret_id}: its rotation function {function} is not deployed in the sandbox; make deploy deploys it "
+                f"(a lambda strategy's function from apps/{app.name}/rotate.py: docs/rotation.md)"
+            ) from None
+        days, note = rotate_secret.schedule(item.rotation_days, item.schedule_expression)
+        if note:
+            say(f"  {secret_id}: {note}")
 
         def invoke_step(event: dict[str, str]) -> tuple[dict[str, Any] | None, Path | None]:
             outcome = self.invoke(app, event, function=function)
@@ -227,7 +240,9 @@ class SandboxTarget(Target):
             return outcome.error, outcome.log_path
 
         client = self.client("secretsmanager", app.region)
-        token = rotate_secret.rotate(client, secret_id, invoke_step, rotation_lambda_arn=arn, region=app.region)
+        token = rotate_secret.rotate(
+            client, secret_id, invoke_step, rotation_lambda_arn=arn, rotation_days=days, region=app.region
+        )
         return rotation_status.check(client, secret_id, token, app.region)
 
 
@@ -308,11 +323,12 @@ class AwsTarget(Target):
                     decisions[(action, evaluation.get("EvalResourceName", ""), via)] = decision
         return [decisions.get((action, arn, via), "implicit_deny") for action, arn, via in requests]
 
-    def rotate(self, app: App, secret_id: str, function: str, *, wait: bool, timeout: float) -> Any:
+    def rotate(self, app: App, item: Item, function: str, *, wait: bool, timeout: float) -> Any:
         """RotateSecret starts the rotation; Secrets Manager runs the steps asynchronously. With `wait`,
         follow it from the secret's labels until it ends or `timeout` passes."""
         from scripts import rotation_status
 
+        secret_id = item.name
         client = self.client("secretsmanager", app.region)
         token = rotation_status.start(client, secret_id, app.region)
         if not wait:

@@ -84,6 +84,7 @@ class Stored:
     sha256: str
     version: str
     fields: dict[str, str] | None = None
+    json: bool = False  # declared format = "json": the value must be a JSON object
 
 
 def _secret_value(body: dict[str, Any]) -> str | bytes:
@@ -103,7 +104,7 @@ def stored(target: Target, app: App) -> dict[str, Stored | None]:
                 body = secrets.get_secret_value(SecretId=item.name, VersionStage="AWSCURRENT")  # explicit: moto's default can lag
                 value = _secret_value(body)
                 fields = field_hashes(value) if item.format == "json" else None
-                result[item.name] = Stored(_sha256(value), body["VersionId"], fields)
+                result[item.name] = Stored(_sha256(value), body["VersionId"], fields, item.format == "json")
             else:
                 parameter = ssm.get_parameter(Name=item.name, WithDecryption=True)["Parameter"]
                 result[item.name] = Stored(_sha256(parameter["Value"]), str(parameter["Version"]))
@@ -197,6 +198,9 @@ def compare(
         if want.fields is not None:
             fields_same = item.get("fields") == want.fields
             detail += f", {len(want.fields)} fields {'same' if fields_same else 'DIFFER'}"
+        elif want.json:
+            fields_same = False
+            detail += ', but it is declared format = "json" and the stored value is not a JSON object'
         checks.append(Check(f"read {name}", same and fields_same and got_version == want.version, detail))
     seen_previous = {item["name"]: item for item in payload.get("previous", [])}
     for name, want in sorted((previous or {}).items()):

@@ -6,7 +6,7 @@ import json
 import threading
 from typing import Any
 
-from scripts.review import changes, cost, lifecycle
+from scripts.review import changes, cost, lifecycle, staleness
 from scripts.review.model import OUTSIDE, Review, Risk, Severity, app_of, sort_risks
 from scripts.review.model import tripped as _tripped
 from scripts.review.plan import managed_changes
@@ -59,7 +59,7 @@ def review(
         outputs=changes.output_changes(plan, redactor),
         drift=changes.drift(plan, redactor),
         risks=risks,
-        notes=[redactor.text(n) for n in lifecycle.notes(managed_changes(plan))],
+        notes=[redactor.text(n) for n in lifecycle.notes(managed_changes(plan)) + staleness.notes(plan)],
         scan=scan or {},
         cost=estimate,
         context=context or {},

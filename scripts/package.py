@@ -46,6 +46,7 @@ LAYER_FILES = {
     "emulator/scripts/__init__.py": ROOT / "scripts/__init__.py",
     "emulator/scripts/sandbox/__init__.py": ROOT / "scripts/sandbox/__init__.py",
     "emulator/scripts/sandbox/extension_emulator.py": ROOT / "scripts/sandbox/extension_emulator.py",
+    "emulator/scripts/sandbox/credentials.py": ROOT / "scripts/sandbox/credentials.py",
     "emulator/scripts/iam/__init__.py": ROOT / "scripts/iam/__init__.py",
     "emulator/scripts/iam/authorizer.py": ROOT / "scripts/iam/authorizer.py",
     "emulator/scripts/iam/context.py": ROOT / "scripts/iam/context.py",

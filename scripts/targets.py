@@ -177,31 +177,11 @@ class SandboxTarget(Target):
     def policy_decisions(self, app: App, requests: list[Request]) -> list[str]:
         """Every policy AWS would apply, evaluated here (scripts/iam/authorizer.py): the role's policies and boundary, a
         secret's resource policy, the key policy for kms:Decrypt, the cross-account rule; in the context AWS supplies."""
-        from botocore.exceptions import ClientError
-
-        from scripts.iam.authorizer import Authorizer
-        from scripts.iam.roles import kms_key, role_permissions, secret_policy
+        from scripts.iam.roles import authorizer_for
 
         secrets, kms = self.client("secretsmanager", app.region), self.client("kms", app.region)
-
-        def resource_policy(arn: str) -> dict[str, Any] | None:
-            try:  # the smoke's ARNs end in a placeholder suffix: the name finds the secret
-                return secret_policy(secrets, arn.removesuffix("-AbCdEf").split(":secret:", 1)[-1])
-            except ClientError:
-                return None  # no such secret (a made-up probe name): no policy
-
-        permissions = role_permissions(self.client("iam", app.region), app.role_arn)
-        authorizer = Authorizer(
-            role_arn=app.role_arn,
-            session_name=app.function_name,
-            region=app.region,
-            identity_policies=permissions.policies,
-            permission_boundary=permissions.boundary,
-            principal_tags=permissions.tags,
-            role_id=permissions.role_id,
-            resource_policy=resource_policy,
-            key=lambda key_id: kms_key(kms, key_id),
-        )
+        iam = self.client("iam", app.region)
+        authorizer = authorizer_for(iam, secrets, kms, app.role_arn, app.function_name, app.region)
         decisions = []
         for action, arn, via in requests:
             if via:  # kms:Decrypt made by the service for one of the app's items of that service

@@ -119,8 +119,9 @@ class Authorizer:
             **extra,
         )
 
-    def authorize(self, action: str, resource: str) -> iam_policy.Result:
-        """The decision for the role session calling `action` on `resource` directly."""
+    def authorize(self, action: str, resource: str, *, request_context: Mapping[str, Any] | None = None) -> iam_policy.Result:
+        """The decision for the role session calling `action` on `resource` directly. `request_context`: the keys the
+        service adds for this request and resource (e.g. secretsmanager:resource/AllowRotationLambdaArn)."""
         service = action.split(":", 1)[0].lower()
         resource_policy: Mapping[str, Any] | None = None
         required = None
@@ -133,7 +134,7 @@ class Authorizer:
             self.identity_policies,
             action,
             resource,
-            self.context(_account(resource)),
+            {**self.context(_account(resource)), **(request_context or {})},
             resource_policy=resource_policy,
             principal=self.principal,
             permission_boundary=self.permission_boundary,

@@ -70,3 +70,33 @@ def kms_key(kms: Any, key_id: str) -> Any:
         return Key(metadata["Arn"], aws_managed=True)
     raw = kms.get_key_policy(KeyId=metadata["Arn"], PolicyName="default").get("Policy")
     return Key(metadata["Arn"], document(raw) if raw else None)
+
+
+def authorizer_for(iam: Any, secretsmanager: Any, kms: Any, role_arn: str, session_name: str, region: str) -> Any:
+    """An Authorizer (scripts/iam/authorizer.py) for a session of `role_arn`, reading what it needs through these
+    boto3 clients: the role's permissions now, a secret's resource policy and a key's policy on first use.
+    A secret that does not exist has no policy (its name is decided by the identity policies alone)."""
+    from scripts.iam.authorizer import Authorizer
+
+    def resource_policy(arn: str) -> dict[str, Any] | None:
+        # An ARN built from a name carries a made-up 6-character suffix (as the smoke's do): then its name finds it.
+        for secret in (arn, arn.split(":secret:", 1)[-1][:-7]):
+            try:
+                return secret_policy(secretsmanager, secret)
+            except Exception as exc:  # noqa: BLE001 (botocore's ClientError, without importing botocore here)
+                if getattr(exc, "response", {}).get("Error", {}).get("Code") != "ResourceNotFoundException":
+                    raise
+        return None
+
+    permissions = role_permissions(iam, role_arn)
+    return Authorizer(
+        role_arn=role_arn,
+        session_name=session_name,
+        region=region,
+        identity_policies=permissions.policies,
+        permission_boundary=permissions.boundary,
+        principal_tags=permissions.tags,
+        role_id=permissions.role_id,
+        resource_policy=resource_policy,
+        key=lambda key_id: kms_key(kms, key_id),
+    )

@@ -35,6 +35,13 @@ SESSION_LIFETIME = 3600  # seconds; Lambda's role sessions last at least the fun
 _KEY_ALPHABET = string.ascii_uppercase + string.digits
 
 
+# The extension emulation's own session: it decides the extension path itself (as the real extension's
+# upstream service does) and signs its lookups with this role, which the front lets through. The runner
+# gives it to extension processes only, never to the handler's runtime.
+MACHINERY_ROLE = "arn:aws:iam::000000000000:role/sandbox-extension-emulation"
+MACHINERY_ENV = "SANDBOX_EMULATION_"  # + AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN
+
+
 @dataclass(frozen=True)
 class Keys:
     """An access key pair (the secret is kept out of reprs and tracebacks)."""

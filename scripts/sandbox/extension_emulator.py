@@ -52,6 +52,7 @@ from scripts.iam import context as iam_context
 from scripts.iam import policy as iam_policy
 from scripts.iam.authorizer import Authorizer, Key
 from scripts.iam.roles import document, role_permissions
+from scripts.sandbox.credentials import MACHINERY_ENV
 
 NAME = "parameters-secrets-emulator"
 SECRET_REFERENCE = "/aws/reference/secretsmanager/"
@@ -165,7 +166,21 @@ class Backend:
             seconds = timeout_ms / 1000 if timeout_ms else None  # 0 means no timeout
             return Config(connect_timeout=seconds, read_timeout=seconds, retries={"max_attempts": 1})
 
-        self._session = boto3.session.Session()
+        # The emulation's own session (the runner's SANDBOX_EMULATION_* variables) when the sandbox gave it one: its
+        # lookups and the reads it has decided are not the function's calls. Else (a test's plain moto) the default chain.
+        machinery = {
+            name: os.environ.get(MACHINERY_ENV + name)
+            for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+        }
+        self._session = (
+            boto3.session.Session(
+                aws_access_key_id=machinery["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=machinery["AWS_SECRET_ACCESS_KEY"],
+                aws_session_token=machinery["AWS_SESSION_TOKEN"],
+            )
+            if machinery["AWS_ACCESS_KEY_ID"]
+            else boto3.session.Session()
+        )
         self._ssm = self._session.client("ssm", config=config(settings.parameters_timeout_ms))
         self._secrets = self._session.client("secretsmanager", config=config(settings.secrets_timeout_ms))
         self._kms = self._session.client("kms", config=config(0))

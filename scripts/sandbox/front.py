@@ -13,7 +13,7 @@ verifies, recomputed here from the request as received:
 - with this checkout's key pair (FILE, written at sandbox-up, mode 0600): the tooling (boto3)
   and Terraform (the AWS provider's Go SDK), which get it from their process environment;
 - or with session credentials the local runner minted for a function's role
-  (scripts/sandbox/credentials.py). Such a request is then put to `authorize_session`, the
+  (scripts/sandbox/credentials.py). Such a request is then put to `enforce.Enforcer`, the
   one decision hook for what a function's role session may do.
 Anything else (no signature, another key, a wrong signature, a signature older than 15
 minutes, an altered body) is refused in the AWS error shape of the request's protocol:
@@ -44,7 +44,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 from xml.sax.saxutils import escape
 
-from scripts.sandbox import credentials
+from scripts.sandbox import credentials, enforce
 
 HEALTH_PATH = "/_sandbox/health"
 FRONT_NAME = "lambda-secrets-kit sandbox front"
@@ -94,19 +94,9 @@ class Caller:
     session: credentials.Session | None = None
 
 
+# The decision hook for requests signed by a function's role session: None to let the request through, else
+# the refusal message (the caller gets AccessDenied(Exception) with it). The front's own is enforce.Enforcer.
 SessionAuthorizer = Callable[[credentials.Session, SignedRequest], "str | None"]
-
-
-def authorize_session(session: credentials.Session, request: SignedRequest) -> str | None:
-    """The decision hook for requests signed by a function's role session: None to let the request
-    through, else the refusal message (the caller gets AccessDenied(Exception) with it).
-
-    Every request a function's execution environment makes (the handler's own SDK calls and
-    the extension emulation's) arrives here with the role (`session.role_arn`) and the session
-    (`session.session_name`, the function's name). Today it lets every one through: the IAM
-    authorizer (scripts/iam) plugs in here.
-    """
-    return None
 
 
 def _is_form(headers: dict[str, str]) -> bool:
@@ -261,7 +251,7 @@ def _body(environ: dict[str, Any]) -> bytes:
 class Front:
     """WSGI middleware: verify, ask the hook about role sessions, then hand the request to moto."""
 
-    def __init__(self, app: Any, keys: credentials.Keys, authorizer: SessionAuthorizer = authorize_session) -> None:
+    def __init__(self, app: Any, keys: credentials.Keys, authorizer: SessionAuthorizer) -> None:
         self.app = app
         self.keys = keys
         self.authorizer = authorizer
@@ -293,15 +283,17 @@ class Front:
         return self.app(environ, start_response)
 
 
-def serve(port: int, keys: credentials.Keys, host: str = "127.0.0.1", authorizer: SessionAuthorizer = authorize_session) -> Any:
-    """A threaded werkzeug server with moto behind the front, bound to host:port (not yet serving)."""
+def serve(port: int, keys: credentials.Keys, host: str = "127.0.0.1", authorizer: SessionAuthorizer | None = None) -> Any:
+    """A threaded werkzeug server with moto behind the front, bound to host:port (not yet serving). Role sessions'
+    requests are decided by `authorizer`, by default every policy AWS would apply (enforce.Enforcer)."""
     from moto.core.config import default_user_config
     from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 
     os.environ["MOTO_PORT"] = str(port)  # what moto_server sets: moto's own links to itself name this port
     default_user_config["lambda"] = {"use_docker": False}  # the local runner runs the code (no Docker here)
-    app = Front(DomainDispatcherApplication(create_backend_app), keys, authorizer)
+    decide = authorizer or enforce.Enforcer(f"http://{host}:{port}", keys)
+    app = Front(DomainDispatcherApplication(create_backend_app), keys, decide)
     return make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
 
 

@@ -41,7 +41,7 @@ from typing import Any
 
 from scripts.common import ROOT, SANDBOX_DIR, UserError, run_main, say
 from scripts.package import LAYER_ZIP, PACKAGES, lambda_hash
-from scripts.sandbox import isolation, server
+from scripts.sandbox import credentials, isolation, server
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 LOG_DIR = SANDBOX_DIR / "logs"
@@ -353,8 +353,12 @@ class ExecutionEnvironment:
             if extensions_dir.is_dir()
             else []
         )
+        # The extension emulation decides the extension path itself; its own lookups are signed with a session of its
+        # own (credentials.MACHINERY_ROLE), given to extension processes only: the handler's SDK calls are the function's.
+        machinery = server.session_credentials(self.endpoint, credentials.MACHINERY_ROLE, "extension-emulation")
+        env = {**self.env, **{credentials.MACHINERY_ENV + name: value for name, value in machinery.items()}}
         self.processes = [
-            subprocess.Popen([str(p)], env=self.env, cwd=self.opt, stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
+            subprocess.Popen([str(p)], env=env, cwd=self.opt, stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
             for p in executables
         ]
 

@@ -8,7 +8,6 @@ clones on one machine). Run alone with: .venv/bin/python -m pytest -m reliabilit
 from __future__ import annotations
 
 import json
-import re
 import signal
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Checkout, ok
+from tests.conftest import ALL_PASSED, Checkout, ok
 
 ROUNDS = 3
 
@@ -36,9 +35,6 @@ def concurrently(*calls: tuple[Checkout, tuple[str, ...]]) -> list[subprocess.Co
     for thread in threads:
         thread.join()
     return [r for r in results if r is not None]
-
-
-ALL_PASSED = re.compile(r"smoke: (\d+) of \1 checks passed")
 
 
 @pytest.fixture(scope="module")

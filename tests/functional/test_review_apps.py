@@ -227,6 +227,8 @@ def test_first_create_and_no_change_prove_each_app_reads_what_it_declares_and_no
             "/review/shared/secrets/token": [],
         }
         assert all(row["declared"] for item, row in rows.items() if "/shared/" not in item)
+    billing = review.for_app(reviewed["create"][0], "billing")  # make plan APP=billing: that app's rows only
+    assert {row["app"] for row in billing.access["items"]} == {"billing"}
 
 
 def test_a_declared_read_the_change_removes_is_high(reviewed: dict[str, Any]) -> None:

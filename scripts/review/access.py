@@ -440,8 +440,8 @@ class _Evaluator:
             [reader.kind, reader.user, [d for _, d in state.policies], state.boundary, state.tags, bool(state.unknown)],
             sort_keys=True,
         )
-        self.fingerprint = anonymous
-        self.named = json.dumps([state.arn, anonymous]) if _PRINCIPAL_SENSITIVE.search(anonymous) else anonymous
+        self.named = json.dumps([state.arn, reader.key, anonymous])
+        self.fingerprint = self.named if _PRINCIPAL_SENSITIVE.search(anonymous) else anonymous
         self.own_late = [k for d in documents + ([state.boundary] if state.boundary else []) for k in late_keys(d, self.unsaid)]
 
     def candidate(self, item: Item, state: _ItemSide) -> bool:

@@ -162,3 +162,17 @@ def test_an_item_of_no_app_read_by_an_apps_role_is_low() -> None:
     )
     grant = billing_with({"Effect": "Allow", "Action": READ, "Resource": secret_arn("/e/shared/*")})
     assert [(s, a) for s, a, _ in found("READ001", plan(grant, shared))] == [("low", "aws_secretsmanager_secret.shared")]
+
+
+def test_a_resource_policy_naming_one_role_tells_it_from_a_role_with_the_same_policies() -> None:
+    """Decisions are shared between readers with the same policies only where no policy names a principal."""
+    twin = [c for c in app("billing") if c["type"] in ("aws_iam_role", "aws_iam_role_policy")]
+    for change in twin:  # app "audit": billing's policies, another role name
+        change["address"] = change["address"].replace('["billing"]', '["audit"]')
+        change["module_address"] = 'module.stack["audit"]'
+        for side in ("before", "after"):
+            values = change["change"][side]
+            values.update({k: v.replace("e-billing", "e-audit") for k, v in values.items() if k in ("arn", "name", "role")})
+    grant = {"Effect": "Allow", "Principal": {"AWS": role_arn("billing")}, "Action": READ, "Resource": "*"}
+    [(_, _, detail)] = found("READ001", plan(app("billing"), twin, app("demo"), secret_policy(grant)))
+    assert "e-billing (billing) can now read it" in detail and "e-audit" not in detail

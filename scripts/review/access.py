@@ -49,14 +49,16 @@ A new reader from outside the item's app counts at "may read"; a declared read m
 **Unknown.** A policy Terraform shows as (known after apply) that the configuration does not
 resolve (scripts/review/resolve.py), a managed policy the plan does not hold, a key the item
 names that is not in the plan: the cell is computed without it and marked partial (`?`), and
-READ002 does not rely on it (POL010 and POL008 report such policies). A key not in the plan
+READ002 does not rely on it (POL010 and POL014 report a policy known only after apply). A key not in the plan
 is taken as allowing in the upper bound and as KMS's default key policy in the lower.
 
 **Not modelled** (NOT_MODELLED, also in docs/plan-review.md): SCPs, RCPs, session policies
 and VPC endpoint policies (scripts/iam does not evaluate them); KMS grants; IAM users' and
 groups' own policies; service principals as callers; Secrets Manager's BlockPublicPolicy
 check (a public grant is reported even though the apply would be refused); SSM parameter
-sharing through RAM; replicas in other regions; items of other resource types.
+sharing through RAM; replicas in other regions; who assumes a role (a role belongs to the app of
+its address, whichever function uses it or whoever its trust policy lets assume it); items of
+other resource types.
 """
 
 from __future__ import annotations
@@ -92,6 +94,7 @@ NOT_MODELLED = (  # docs/plan-review.md says each in full
     "BlockPublicPolicy",
     "RAM shares",
     "replicas in other regions",
+    "who assumes a role (a role is its address's app)",
 )
 
 # Condition keys the review sets from the plan (scripts/iam/context.py for the caller's request and
@@ -582,7 +585,7 @@ class _Analyser:
     def __init__(self, view: PlanView) -> None:
         self.view = view
         self.account = view.account or ""
-        self.region = view.region() or "us-east-1"
+        self.region = view.region() or _region_of_arns(view) or "us-east-1"
         self.now = datetime.now(UTC)
         if "resolver" not in view.cache:
             view.cache["resolver"] = Resolver(view)
@@ -1056,6 +1059,16 @@ class _Analyser:
         return functions
 
 
+def _region_of_arns(view: PlanView) -> str | None:
+    """The region of the first secret or parameter ARN the plan knows (when no region variable says it)."""
+    for type_name in ("aws_secretsmanager_secret", "aws_ssm_parameter"):
+        for change in view.by_type.get(type_name, ()):
+            arn = change.before.get("arn") or change.after.get("arn")
+            if isinstance(arn, str) and arn.count(":") >= 5 and arn.split(":")[3]:
+                return arn.split(":")[3]
+    return None
+
+
 def _tags(values: Mapping[str, Any]) -> dict[str, str]:
     for attribute in ("tags_all", "tags"):
         tags = values.get(attribute)
@@ -1157,9 +1170,15 @@ def matrix(analysis: Analysis) -> dict[str, Any]:
         after = {r["reader"] for r in row["after"]}
         row["new"], row["gone"] = sorted(after - before), sorted(before - after)
         rows.append(row)
+    unknown = {
+        reader.label: sorted({line for side in reader.sides.values() for line in side.unknown})
+        for reader in analysis.readers.values()
+        if any(side.unknown for side in reader.sides.values())
+    }
     return {
         "items": rows,
         "readers": sorted(r.label for r in analysis.readers.values()),
+        "unknown": unknown,  # per reader, what the plan cannot say of its policies (items carry their own)
         "notes": analysis.notes,
         "not_modelled": list(NOT_MODELLED),
     }

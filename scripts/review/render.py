@@ -278,7 +278,7 @@ def _access(a: dict[str, Any]) -> list[str]:
     """Who can read what, before → after, one row per secret or parameter, collapsed (scripts/review/access.py)."""
     rows = a.get("items") or []
     if not rows:
-        return [""] + [f"_{_plain(n)}_" for n in a.get("notes", [])]
+        return [line for n in a.get("notes", []) for line in ("", f"_{_plain(n)}_")]
     changed = [row for row in rows if row["new"] or row["gone"] or row["exists"]["before"] != row["exists"]["after"]]
     shown = rows if len(rows) <= ACCESS_ROWS else changed
     new = sum(1 for row in rows for reader in row["after"] if reader["reader"] in row["new"] and reader["outside"])

@@ -27,7 +27,7 @@ class DeclaredReadLost(PlanRule):
                 continue
             reader_state, item_state = reader.sides["after"], item.sides["after"]
             if item_state is None or reader_state.unknown or item_state.unknown:
-                continue  # a policy the plan cannot say could grant it (POL010, POL008 report those)
+                continue  # a policy the plan cannot say could grant it (POL010, POL014 report those)
             was = analysis.cells["before"].get((read.reader, read.item))
             if (read.reader, read.item) in before and (was is None or was.level != "reads"):
                 continue  # it did not read before either: not this change's doing

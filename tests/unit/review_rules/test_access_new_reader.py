@@ -176,3 +176,20 @@ def test_a_resource_policy_naming_one_role_tells_it_from_a_role_with_the_same_po
     grant = {"Effect": "Allow", "Principal": {"AWS": role_arn("billing")}, "Action": READ, "Resource": "*"}
     [(_, _, detail)] = found("READ001", plan(app("billing"), twin, app("demo"), secret_policy(grant)))
     assert "e-billing (billing) can now read it" in detail and "e-audit" not in detail
+
+
+def test_an_attached_policy_of_the_plan_or_an_aws_managed_one_grants_as_an_inline_one() -> None:
+    """aws_iam_policy + attachment, and SecretsManagerReadWrite (AWS's reference): reads; AWSLambdaBasicExecutionRole: none."""
+    policy_arn = f"arn:aws:iam::{ACCOUNT}:policy/reader"
+    managed = resource(None, "aws_iam_policy", "reader", None, {"arn": policy_arn, "name": "reader",
+                       "policy": policy({"Effect": "Allow", "Action": READ, "Resource": secret_arn("/e/demo/*")})})  # fmt: skip
+
+    def attach(arn: str) -> dict:
+        return resource("billing", "aws_iam_role_policy_attachment", "extra", None, {"role": "e-billing", "policy_arn": arn})
+
+    [(severity, address, detail)] = found("READ001", plan(app("billing"), app("demo"), managed, attach(policy_arn)))
+    assert (severity, address) == ("high", DEMO_SECRET)
+    assert f'its identity policy module.stack["billing"].aws_iam_role_policy_attachment.extra ({policy_arn})' in detail
+    aws = "arn:aws:iam::aws:policy/"
+    assert len(found("READ001", plan(app("billing"), app("demo"), attach(aws + "SecretsManagerReadWrite")))) == 1
+    assert found("READ001", plan(app("billing"), app("demo"), attach(aws + "service-role/AWSLambdaBasicExecutionRole"))) == []

@@ -737,19 +737,28 @@ class _Analyser:
             state.policy, state.policy_address = self.document(change, side, "policy"), change.address
             rotation = self.value(change, side, "rotation_lambda_arn")
             state.rotation = rotation if isinstance(rotation, str) and rotation else None
-            for policy in self.changes("aws_secretsmanager_secret_policy"):
-                if self.values(policy, side) is not None and self.link(policy, side, "secret_arn", (change.type,)) is change:
-                    state.policy, state.policy_address = self.document(policy, side, "policy"), policy.address
-            for rotation_change in self.changes("aws_secretsmanager_secret_rotation"):
-                if (
-                    self.values(rotation_change, side) is not None
-                    and self.link(rotation_change, side, "secret_id", (change.type,)) is change
-                ):
-                    rotation = self.value(rotation_change, side, "rotation_lambda_arn")
-                    state.rotation = rotation if isinstance(rotation, str) else None
+            for policy in self.attached_to(change, side, "aws_secretsmanager_secret_policy", "secret_arn"):
+                state.policy, state.policy_address = self.document(policy, side, "policy"), policy.address
+            for rotation_change in self.attached_to(change, side, "aws_secretsmanager_secret_rotation", "secret_id"):
+                rotation = self.value(rotation_change, side, "rotation_lambda_arn")
+                state.rotation = rotation if isinstance(rotation, str) else None
             if state.policy is UNKNOWN:
                 state.unknown.append(f"the resource policy of {state.policy_address} (known after apply)")
             item.sides[side] = state
+
+    def attached_to(self, change: Change, side: str, type_name: str, attribute: str) -> list[Change]:
+        """The changes of `type_name` on a side whose `attribute` names `change` (a secret's policy, its rotation)."""
+        key = (f"{type_name}.{attribute}", side)
+        if key not in self.index:
+            found: dict[str, Change] = {}
+            for other in self.changes(type_name):
+                if self.values(other, side) is not None:
+                    target = self.link(other, side, attribute, (change.type,))
+                    if isinstance(target, Change):
+                        found[target.address + "\n" + other.address] = other
+            self.index[key] = found
+        prefix = change.address + "\n"
+        return [other for address, other in self.index[key].items() if address.startswith(prefix)]
 
     def parameter(self, change: Change, items: dict[str, Item]) -> None:
         first = change.after or change.before
@@ -1048,10 +1057,7 @@ class _Analyser:
             values = self.values(change, side)
             if values is None:
                 continue
-            rotations = [change] + [
-                r for r in self.changes("aws_secretsmanager_secret_rotation")
-                if self.values(r, side) is not None and self.link(r, side, "secret_id", (change.type,)) is change
-            ]  # fmt: skip
+            rotations = [change, *self.attached_to(change, side, "aws_secretsmanager_secret_rotation", "secret_id")]
             for rotation in rotations:
                 function = self.link(rotation, side, "rotation_lambda_arn", ("aws_lambda_function",))
                 if isinstance(function, Change):

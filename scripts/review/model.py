@@ -79,6 +79,7 @@ class Review:
     context: dict[str, str] = field(default_factory=dict)  # commit, CI run link, when known
     apps: dict[str, dict[str, Any]] = field(default_factory=dict)  # per app (OUTSIDE: no app): changes, risks, cost
     policies: list[str] = field(default_factory=list)  # the team's Rego files that were evaluated
+    access: dict[str, Any] = field(default_factory=dict)  # who can read what, before and after (scripts/review/access.py)
     _masker = None  # not a field: set by the review, never serialized
 
     def mask(self, text: str) -> str:

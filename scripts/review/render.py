@@ -223,6 +223,7 @@ def render_markdown(r: Review) -> str:
     out += _risk_lines(r)
     if r.notes:
         out += ["", "#### Notes", ""] + [f"- {_plain(n)}" for n in r.notes]
+    out += _access(r.access)
     out += ["", "#### Changes", ""]
     if r.total == 0 and not r.changes["moved"] and not r.changes["imported"]:
         out.append("No resource changes.")
@@ -267,6 +268,69 @@ def _apps_table(r: Review) -> list[str]:
             f"| {_plain(app_label(app))} | {changed} | {risks} | ${money['before_usd']:,.2f} → ${money['after_usd']:,.2f} |"
         )
     return out + [""]
+
+
+ACCESS_ROWS = 60  # rows of the reader matrix shown in full; above it, only the rows whose readers change
+CELL = 100  # characters in one table cell (a pull-request comment is 900 px wide)
+
+
+def _access(a: dict[str, Any]) -> list[str]:
+    """Who can read what, before → after, one row per secret or parameter, collapsed (scripts/review/access.py)."""
+    rows = a.get("items") or []
+    if not rows:
+        return [line for n in a.get("notes", []) for line in ("", f"_{_plain(n)}_")]
+    changed = [row for row in rows if row["new"] or row["gone"] or row["exists"]["before"] != row["exists"]["after"]]
+    shown = rows if len(rows) <= ACCESS_ROWS else changed
+    new = sum(1 for row in rows for reader in row["after"] if reader["reader"] in row["new"] and reader["outside"])
+    readers = len(a.get("readers", []))
+    items = f"{len(rows)} secrets and parameters" if len(rows) != 1 else "1 secret or parameter"
+    summary = f"Who can read what: {items}, {readers} reader{'s' if readers != 1 else ''}"
+    summary += f"; {new} new from outside the item's app" if new else "; no new reader from outside the item's app"
+    out = [
+        "",
+        f"<details><summary>{summary}</summary>",
+        "",
+        "| app | item | readers before | readers after |",
+        "| --- | --- | --- | --- |",
+    ]
+    for row in shown:
+        kind = {"secret": "secret", "parameter": "parameter", "securestring": "SecureString"}[row["kind"]]
+        declared = ", declared" if row["declared"] else ""
+        item = f"{_code(middle(row['item'], 60))} {kind}{declared}"
+        before = _readers(row["before"], row["gone"], "➖") if row["exists"]["before"] else "(absent)"
+        after = _readers(row["after"], row["new"], "➕") if row["exists"]["after"] else "(absent)"
+        out.append(f"| {_plain(app_label(row['app']))} | {item} | {before} | {after} |")
+    out += [""]
+    if len(shown) < len(rows):
+        out += [f"{len(rows) - len(shown)} rows whose readers do not change are in the review's JSON (`access`).", ""]
+    out += [
+        "A read: GetSecretValue, or GetParameter(s), GetParameterHistory or GetParametersByPath above it; then kms:Decrypt "
+        "through the service. ➕ ➖: readers this change adds or removes; *may*: only if a condition known at request time "
+        "holds; ?: a policy the plan cannot say. Not modelled: " + ", ".join(a.get("not_modelled", [])) + ".",
+        "",
+        "</details>",
+    ]
+    return out
+
+
+def _readers(readers: list[dict[str, Any]], marked: list[str], sign: str) -> str:
+    """Readers of one side, the changed ones first and marked, cut to fit one narrow cell (CELL characters)."""
+    ordered = sorted(readers, key=lambda r: (r["reader"] not in marked, r["reader"]))
+    texts = [
+        (f"**{sign} {r['reader']}**" if r["reader"] in marked else r["reader"])
+        + (" *may*" if r["access"] == "may" else "")
+        + ("?" if r["partial"] else "")
+        for r in ordered
+    ]
+    if not texts:
+        return "none"
+    shown: list[str] = []
+    for text in texts:
+        if shown and len(", ".join([*shown, text])) > CELL - 14:
+            break
+        shown.append(text)
+    rest = len(texts) - len(shown)
+    return _plain(", ".join(shown) + (f", and {rest} more" if rest else ""))
 
 
 def _cost(c: dict[str, Any]) -> list[str]:

@@ -6,7 +6,7 @@ import json
 import threading
 from typing import Any
 
-from scripts.review import changes, cost, lifecycle, staleness
+from scripts.review import access, changes, cost, lifecycle, staleness
 from scripts.review.model import OUTSIDE, Review, Risk, Severity, app_of, sort_risks
 from scripts.review.model import tripped as _tripped
 from scripts.review.plan import managed_changes
@@ -65,6 +65,7 @@ def review(
         context=context or {},
         apps=by_app(grouped, risks, estimate),
         policies=sorted(str(p) for p in team_rules.files) if team_rules else [],
+        access=access.matrix(access.analyse(view)),
     )
     result._masker = redactor.text
     return result
@@ -144,6 +145,11 @@ def for_app(result: Review, app: str) -> Review:
     changes = {kind: [c for c in entries if app_of(c["address"]) == app] for kind, entries in result.changes.items()}
     risks = [r for r in result.risks if app_of(r.address) == app]
     note = f"APP={app}: showing that app only; the plan, its saved file and FAIL_ON cover every app"
-    view = dataclasses.replace(result, changes=changes, risks=risks, apps={app: result.apps[app]}, notes=[*result.notes, note])
+    readable = (
+        {**result.access, "items": [row for row in result.access.get("items", []) if row["app"] == app]} if result.access else {}
+    )
+    view = dataclasses.replace(
+        result, changes=changes, risks=risks, apps={app: result.apps[app]}, notes=[*result.notes, note], access=readable
+    )
     view._masker = result._masker  # noqa: SLF001 (not a field: replace() does not carry it)
     return view

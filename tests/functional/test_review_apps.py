@@ -2,10 +2,13 @@
 
 tests/fixtures/plan_review/apps: two apps (billing, demo) and one secret that belongs to no
 app, planned and applied by Terraform against a moto server. Scenarios in order: the first
-create (applied), no change, then a risky change in each group (planned only). Checked: the
+create (applied), no change, then (planned only) a risky change in each group, billing's role
+given read on demo's secret by its own policy and by the secret's resource policy, and
+billing's role narrowed so it cannot read a parameter its manifest declares. Checked: the
 review groups changes, risks and cost by app; the first create raises no risk (the role
-policy naming the log group's ARN is resolved from the module's HCL); and every SARIF
-location exists and its line declares the resource or the tfvars entry behind it.
+policy naming the log group's ARN is resolved from the module's HCL); who can read what
+(scripts/review/access.py) on each; and every SARIF location exists and its line declares the
+resource or the tfvars entry behind it.
 """
 
 from __future__ import annotations
@@ -46,10 +49,44 @@ RISKY = {
     },
     "demo": {"secrets": {"secrets/api_key_v2": {"description": "Demo's API key"}}},
 }
+DEMO_SECRETS = "arn:aws:secretsmanager:us-east-1:123456789012:secret:/review/demo/*"  # moto's account
+BILLING_ROLE = "arn:aws:iam::123456789012:role/review-billing"
+READ_BY_IDENTITY = {  # billing's role policy names demo's secrets
+    **APPS,
+    "billing": {
+        **APPS["billing"],
+        "extra_statements": json.dumps(
+            [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": DEMO_SECRETS}]
+        ),
+    },
+}
+READ_BY_RESOURCE_POLICY = {  # demo's secret names billing's role in its resource policy
+    **APPS,
+    "demo": {
+        **APPS["demo"],
+        "secret_policy": json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": BILLING_ROLE},
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+    },
+}
+LOSE_READ = {**APPS, "billing": {**APPS["billing"], "read_parameters": False}}  # billing's role no longer reads config/url
 SCENARIOS = [  # (name, tfvars, apply afterwards)
     ("create", {"apps": APPS}, True),
     ("noop", {"apps": APPS}, False),
     ("risky", {"apps": RISKY, "shared_secret": False}, False),
+    ("read_by_identity", {"apps": READ_BY_IDENTITY}, False),
+    ("read_by_resource_policy", {"apps": READ_BY_RESOURCE_POLICY}, False),
+    ("lose_read", {"apps": LOSE_READ}, False),
 ]
 
 
@@ -107,7 +144,7 @@ def test_first_create_is_grouped_by_app_and_raises_no_risk(reviewed: dict[str, A
     r = reviewed["create"][0]
     assert r.risks == [], [(x.rule, x.address, x.detail) for x in r.risks]
     assert list(r.apps) == ["billing", "demo", ""]
-    assert r.apps["billing"]["changes"]["create"] == 6 and r.apps["demo"]["changes"]["create"] == 5
+    assert r.apps["billing"]["changes"]["create"] == 7 and r.apps["demo"]["changes"]["create"] == 6
     assert r.apps[""]["changes"]["create"] == 1
     costs = {app: summary["cost"]["after_usd"] for app, summary in r.apps.items()}
     assert costs[""] == 0.40  # the shared secret alone
@@ -115,7 +152,7 @@ def test_first_create_is_grouped_by_app_and_raises_no_risk(reviewed: dict[str, A
     assert sum(costs.values()) == pytest.approx(r.cost["after_usd"], abs=0.02)
     markdown = review.render_markdown(r)
     assert "| app | changes | risks | monthly cost |" in markdown
-    assert re.search(r"\| billing \| 6 to create \| none \| \$0\.00 → \$[\d.]+ \|", markdown)
+    assert re.search(r"\| billing \| 7 to create \| none \| \$0\.00 → \$[\d.]+ \|", markdown)
     assert "- **(no app)**\n  - **(root)**\n    - ➕ create `aws_secretsmanager_secret.shared[0]`" in markdown
 
 
@@ -134,12 +171,76 @@ def test_risks_are_grouped_by_app_with_no_app_last(reviewed: dict[str, Any]) -> 
     assert ("billing", "LEAK002", 'module.stack["billing"].aws_ssm_parameter.this["secrets/plain"]') in found
     assert ("demo", "LIFE001", 'module.stack["demo"].module.secret["secrets/api_key"].aws_secretsmanager_secret.this') in found
     assert ("", "LIFE001", "aws_secretsmanager_secret.shared[0]") in found
-    assert r.apps["billing"]["risks"]["high"] >= 1 and r.apps["demo"]["risks"]["high"] == 1 and r.apps[""]["risks"]["high"] == 1
+    # billing's secretsmanager:* on * reads demo's new secret: the access analysis says so under demo
+    assert ("demo", "READ001", 'module.stack["demo"].module.secret["secrets/api_key_v2"].aws_secretsmanager_secret.this') in found
+    assert r.apps["billing"]["risks"]["high"] >= 1 and r.apps["demo"]["risks"]["high"] == 2 and r.apps[""]["risks"]["high"] == 1
     markdown = review.render_markdown(r)
     headings = re.findall(r"^\*\*(billing|demo|\(no app\))\*\*$", markdown.split("#### Notes")[0], re.M)
     assert headings == ["billing", "demo", "(no app)"]
     terminal = review.render_terminal(r, colour=False)
     assert terminal.index("billing: ") < terminal.index("demo: ") < terminal.index("(no app): ")
+
+
+DEMO_SECRET = 'module.stack["demo"].module.secret["secrets/api_key"].aws_secretsmanager_secret.this'
+
+
+@pytest.mark.parametrize(
+    ("name", "through"),
+    [
+        ("read_by_identity", 'by its identity policy module.stack["billing"].aws_iam_role_policy.read'),
+        (
+            "read_by_resource_policy",
+            f"by the secret's resource policy {DEMO_SECRET.removesuffix('.aws_secretsmanager_secret.this')}",
+        ),
+    ],
+)
+def test_a_second_apps_read_of_the_demo_apps_secret_is_high_naming_both_apps_and_the_item(
+    reviewed: dict[str, Any], name: str, through: str
+) -> None:
+    """Acceptance (issue 22): billing's role given read on demo's secret, by its own policy or by the secret's: READ001, high."""
+    r = reviewed[name][0]
+    [risk] = [x for x in r.risks if x.rule == "READ001"]
+    assert (risk.severity, risk.address, risk.app) == ("high", DEMO_SECRET, "demo")
+    assert risk.detail.startswith(
+        "demo's secret /review/demo/secrets/api_key: review-billing (billing) can now read it, " + through
+    )
+    assert review.exit_code(r, "high") == 1
+    [row] = [row for row in r.access["items"] if row["item"] == "/review/demo/secrets/api_key"]
+    assert row["new"] == ["review-billing (billing)"] and [x["reader"] for x in row["before"]] == ["review-demo (demo)"]
+    markdown = review.render_markdown(r)
+    assert (
+        "| demo | `/review/demo/secrets/api_key` secret, declared | review-demo (demo) "
+        "| **➕ review-billing (billing)**, review-demo (demo) |" in markdown
+    )
+
+
+def test_first_create_and_no_change_prove_each_app_reads_what_it_declares_and_nothing_else(reviewed: dict[str, Any]) -> None:
+    """The reader matrix of the first plan: each declared item read by its own app's role alone; the same after the apply."""
+    for name in ("create", "noop"):
+        rows = {row["item"]: row for row in reviewed[name][0].access["items"]}
+        assert {item: [x["reader"] for x in row["after"]] for item, row in rows.items()} == {
+            "/review/billing/config/url": ["review-billing (billing)"],
+            "/review/billing/manifest": ["review-billing (billing)"],
+            "/review/billing/secrets/api_key": ["review-billing (billing)"],
+            "/review/demo/manifest": ["review-demo (demo)"],
+            "/review/demo/secrets/api_key": ["review-demo (demo)"],
+            "/review/shared/secrets/token": [],
+        }
+        assert all(row["declared"] for item, row in rows.items() if "/shared/" not in item)
+    billing = review.for_app(reviewed["create"][0], "billing")  # make plan APP=billing: that app's rows only
+    assert {row["app"] for row in billing.access["items"]} == {"billing"}
+
+
+def test_a_declared_read_the_change_removes_is_high(reviewed: dict[str, Any]) -> None:
+    """billing's role policy narrowed to its manifest: its function can no longer read config/url, which it declares."""
+    r = reviewed["lose_read"][0]
+    [risk] = r.risks
+    assert (risk.rule, risk.severity, risk.address) == (
+        "READ002",
+        "high",
+        'module.stack["billing"].aws_ssm_parameter.this["config/url"]',
+    )
+    assert 'review-billing (billing), the role of module.stack["billing"].aws_lambda_function.fn, cannot read' in risk.detail
 
 
 def _declares(line: str, result: dict[str, Any]) -> bool:

@@ -45,6 +45,8 @@ def _plan(before: dict | None, after: dict | None, manifest: dict | None = MANIF
     changes = [
         {
             "address": 'module.stack["demo"].module.function.aws_lambda_function.this',
+            "module_address": 'module.stack["demo"].module.function',
+            "name": "this",
             "mode": "managed",
             "type": "aws_lambda_function",
             "change": {"actions": actions, "before": before, "after": after},
@@ -55,6 +57,9 @@ def _plan(before: dict | None, after: dict | None, manifest: dict | None = MANIF
         changes.append(
             {
                 "address": 'module.stack["demo"].module.parameters.aws_ssm_parameter.plain["/dev/demo/manifest"]',
+                "module_address": 'module.stack["demo"].module.parameters',
+                "name": "plain",
+                "index": "/dev/demo/manifest",
                 "mode": "managed",
                 "type": "aws_ssm_parameter",
                 "change": {

@@ -22,8 +22,27 @@ PYTEST_WORKERS ?= auto
 .PHONY: help check-env setup package sandbox-up sandbox-down sandbox-status plan apply deploy put-secret \
 	smoke rotate invoke migrate destroy test test-unit lint schema tf-test docs bench bench-apps clean ci-policy
 
+# One command at a time per checkout (scripts/checkout_lock.py): a top-level make whose goals
+# change the sandbox, the state, build/ or the saved plans re-runs itself holding the lock
+# .sandbox/lock-$(SANDBOX_PORT), which its recipes inherit. A second one waits, saying for
+# whom; NO_WAIT=1 stops instead. sandbox-status, help and the other goals do not lock.
+LOCKED_GOALS := setup package sandbox-up sandbox-down plan apply deploy put-secret smoke rotate invoke migrate destroy lint tf-test clean client-layer
+ifneq ($(filter $(LOCKED_GOALS),$(MAKECMDGOALS)),)
+ifneq ($(SANDBOX_LOCK),$(realpath $(CURDIR))/.sandbox/lock-$(SANDBOX_PORT))
+export SANDBOX_LOCK_GOALS := $(MAKECMDGOALS)
+export SANDBOX_LOCK_MAKE := $(MAKE)
+SANDBOX_LOCKING := 1
+$(firstword $(MAKECMDGOALS)):
+	+@$(PYTHON) -m scripts.checkout_lock
+$(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS)):
+	@:
+endif
+endif
+ifndef SANDBOX_LOCKING
+
 help: ## List the targets
-	@echo "usage: make <target> [ENV=sandbox|<aws env>] [SANDBOX_PORT=$(SANDBOX_PORT)] [VERBOSE=1]"
+	@echo "usage: make <target> [ENV=sandbox|<aws env>] [SANDBOX_PORT=$(SANDBOX_PORT)] [VERBOSE=1] [NO_WAIT=1]"
+	@echo "one command at a time per checkout: a second one waits (NO_WAIT=1: stops at once); see docs/sandbox.md"
 	@awk 'BEGIN { FS = ":.*## " } /^##@/ { printf "\n%s\n", substr($$0, 5) } \
 	  /^[a-z-]+:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
@@ -98,11 +117,16 @@ bench: setup $(BENCH_STAMP) ## Time to first value, backend and billed calls vs 
 package: check-env setup ## Build each app's zip, build/packages/<ENV>/<app>.zip (byte-identical for the same sources)
 	@$(PY) -m scripts.package
 
+.PHONY: client-layer
+client-layer: setup ## Build build/secrets-client-layer.zip: the client as a Lambda layer (byte-identical)
+	@$(PY) -m scripts.client_layer
+
 setup: $(STAMP) ## Virtual environment, terraform command, offline AWS provider (idempotent)
 	@$(PY) -m scripts.toolchain setup
 
 clean: sandbox-down ## Remove build output and sandbox state (keeps the virtual environments)
-	rm -rf build .sandbox
+	rm -rf build
+	@find .sandbox -mindepth 1 -maxdepth 1 ! -name 'lock-*' -exec rm -rf {} + 2>/dev/null || true
 
 check-env:  # before any setup: the system Python suffices here (standard library only)
 	@$(PYTHON) -m scripts.cli check-env
@@ -122,3 +146,5 @@ $(BENCH_STAMP): requirements-bench.txt
 	$(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/pip install --quiet --disable-pip-version-check -r requirements-bench.txt
 	@touch $@
+
+endif # SANDBOX_LOCKING

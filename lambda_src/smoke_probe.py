@@ -10,10 +10,11 @@ demo handler answers it; your own handler delegates it in one line:
         ...  # your code; the probe's events never reach it
 
 The probe (built by scripts/flows/smoke.py; names relative to the app, or full):
-  read      {"secrets": [...], "parameters": [...]}: the app's own items, each read through
-            the client (SecureStrings decrypted); answered with its full name, version and the
-            SHA-256 of its value; for the names listed in "fields" (JSON secrets), the SHA-256
-            of each top-level field too, so a rotation can be shown to keep the other keys;
+  read      {"secrets": [...], "parameters": [...]}: the app's own items, read in two batches
+            (the client's concurrent reads; SecureStrings decrypted); answered with its full
+            name, version and the SHA-256 of its value; for the names listed in "fields" (JSON
+            secrets), the SHA-256 of each top-level field too, so a rotation can be shown to
+            keep the other keys; an item that cannot be read answers its error instead;
   previous  secrets whose AWSPREVIOUS version to prove the same way ("none" before a rotation);
   refuse    {"secrets": [...], "parameters": [...]}: another app's items, which this function
             must be refused; answered "refused" (with the HTTP status and error type) or "allowed".
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 EVENT_KEY = "smoke_probe"
-WORKERS = 8  # concurrent reads: an app with hundreds of items stays well inside its timeout
 
 
 def is_probe(event: Any) -> bool:
@@ -71,37 +71,57 @@ def _fields(value: str | bytes) -> dict[str, str] | None:
     return {key: _sha256(canonical(field)) for key, field in decoded.items()} if isinstance(decoded, dict) else None
 
 
-def _read_secret(name: str, fields: bool) -> dict[str, Any]:
-    read = secrets_client.default_client().read_secret(name)
-    result = {"name": read.name, "version_id": read.version_id, "sha256": _sha256(read.value)}
-    if fields:
-        result["fields"] = _fields(read.value)
-    return result
+def _error(name: str, exc: BaseException) -> dict[str, Any]:
+    """An item's read that failed: its type and message (names and causes, never values)."""
+    return {"name": name, "error": f"{type(exc).__name__}: {exc}"}
 
 
-def _read_parameter(name: str) -> dict[str, Any]:
-    read = secrets_client.default_client().read_parameter(name, decrypt=True)
-    return {"name": read.name, "type": read.type, "version": read.version, "sha256": _sha256(read.value)}
+def _secrets(names: list[str], with_fields: set[str]) -> list[dict[str, Any]]:
+    """Every secret read in one batch (the client's concurrent reads): name, version, hashes; or the item's error."""
+    reads = secrets_client.default_client().read_secrets_by_name(names, raise_on_error=False)
+    answers = []
+    for given, read in reads.items():
+        if isinstance(read, BaseException):
+            answers.append(_error(given, read))
+            continue
+        answer = {"name": read.name, "version_id": read.version_id, "sha256": _sha256(read.value)}
+        if given in with_fields:
+            answer["fields"] = _fields(read.value)
+        answers.append(answer)
+    return answers
 
 
-def _read_previous(name: str) -> dict[str, Any]:
-    """The AWSPREVIOUS version's proof (after a rotation), or outcome "none" if there is none yet.
+def _parameters(names: list[str]) -> list[dict[str, Any]]:
+    """Every parameter read in one batch, SecureStrings decrypted; or the item's error."""
+    reads = secrets_client.default_client().read_parameters_by_name(names, decrypt=True, raise_on_error=False)
+    return [
+        _error(given, read)
+        if isinstance(read, BaseException)
+        else {"name": read.name, "type": read.type, "version": read.version, "sha256": _sha256(read.value)}
+        for given, read in reads.items()
+    ]
 
-    Only "not found" means none yet; any other error is raised. The extension answers "not
-    found" with the same opaque HTTP 400 as "access denied": its 400 counts as not found
-    here because this invocation has just read the same secret's AWSCURRENT through it (so
-    the extension is ready and the role may read the secret).
+
+def _previous(names: list[str]) -> list[dict[str, Any]]:
+    """Each secret's AWSPREVIOUS version's proof (after a rotation), or outcome "none" if there is none yet.
+
+    Only "not found" means none yet; any other error is reported as the item's error. The
+    extension answers "not found" with the same opaque HTTP 400 as "access denied": its 400
+    counts as not found here because this invocation has just read the same secret's AWSCURRENT
+    through it (so the extension is ready and the role may read the secret).
     """
     client = secrets_client.default_client()
-    try:
-        read = client.read_secret(name, version_stage="AWSPREVIOUS")
-    except secrets_client.NotFound:
-        return {"name": name, "outcome": "none"}
-    except secrets_client.RequestRefused as exc:
-        if exc.status != 400 or client.backend != "extension":
-            raise
-        return {"name": name, "outcome": "none"}
-    return {"name": read.name, "outcome": "read", "version_id": read.version_id, "sha256": _sha256(read.value)}
+    reads = client.read_secrets_by_name({name: {"version_stage": "AWSPREVIOUS"} for name in names}, raise_on_error=False)
+    answers = []
+    for given, read in reads.items():
+        opaque = isinstance(read, secrets_client.RequestRefused) and read.status == 400 and client.backend == "extension"
+        if isinstance(read, secrets_client.NotFound) or opaque:
+            answers.append({"name": given, "outcome": "none"})
+        elif isinstance(read, BaseException):
+            answers.append(_error(given, read))
+        else:
+            answers.append({"name": read.name, "outcome": "read", "version_id": read.version_id, "sha256": _sha256(read.value)})
+    return answers
 
 
 def _refused(read: Callable[..., Any], name: str) -> dict[str, Any]:
@@ -113,34 +133,17 @@ def _refused(read: Callable[..., Any], name: str) -> dict[str, Any]:
     return {"name": name, "outcome": "allowed"}
 
 
-def _guarded(job: Callable[[str], dict[str, Any]], name: str) -> dict[str, Any]:
-    """One item's answer, or the error that stopped its read (type and message: names and causes, never values)."""
-    try:
-        return job(name)
-    except secrets_client.SecretsClientError as exc:
-        return {"name": name, "error": f"{type(exc).__name__}: {exc}"}
-
-
-def _all(names: list[str], job: Callable[[str], dict[str, Any]]) -> list[dict[str, Any]]:
-    if len(names) <= 1:
-        return [_guarded(job, name) for name in names]
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=min(WORKERS, len(names))) as pool:
-        return list(pool.map(lambda name: _guarded(job, name), names))
-
-
 def answer(probe: dict[str, Any]) -> dict[str, Any]:
     """Run the probe; names, versions, hashes and outcomes only."""
     read, refuse = probe.get("read") or {}, probe.get("refuse") or {}
     with_fields = set(probe.get("fields") or ())
     client = secrets_client.default_client()
     result: dict[str, Any] = {
-        "secrets": _all(read.get("secrets", []), lambda n: _read_secret(n, n in with_fields)),
-        "parameters": _all(read.get("parameters", []), _read_parameter),
-        "previous": _all(probe.get("previous", []), _read_previous),
-        "refused": _all(refuse.get("secrets", []), lambda n: _refused(client.read_secret, n))
-        + _all(refuse.get("parameters", []), lambda n: _refused(client.read_parameter, n)),
+        "secrets": _secrets(read.get("secrets", []), with_fields),
+        "parameters": _parameters(read.get("parameters", [])),
+        "previous": _previous(probe.get("previous", [])),
+        "refused": [_refused(client.read_secret, n) for n in refuse.get("secrets", [])]
+        + [_refused(client.read_parameter, n) for n in refuse.get("parameters", [])],
     }
     print(  # the function's log: names and outcomes only
         canonical(

@@ -61,8 +61,49 @@ def install_in_background() -> threading.Thread | None:
     return thread
 
 
+def _scanned_files(args: list[str]) -> list[Path]:
+    """The files a checkov command line names with -f/--file."""
+    return [Path(args[i + 1]) for i, arg in enumerate(args[:-1]) if arg in ("-f", "--file")]
+
+
+def _planned_resources(path: Path) -> int | None:
+    """How many resources a plan's JSON plans (root module and children), or None if it is no plan JSON."""
+    try:
+        plan = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(plan, dict) or "planned_values" not in plan and "resource_changes" not in plan:
+        return None
+    count, modules = 0, [(plan.get("planned_values") or {}).get("root_module")]
+    while modules:
+        module = modules.pop()
+        if isinstance(module, dict):
+            count += len(module.get("resources") or [])
+            modules.extend(module.get("child_modules") or [])
+    return count
+
+
+def _check_inputs(files: list[Path]) -> None:
+    """A file to scan that is missing, empty or not a plan's JSON is an error, never a clean scan of nothing."""
+    for path in files:
+        if not path.is_file():
+            raise UserError(f"checkov was asked to scan {path}, which does not exist; make the plan again: make plan")
+        if path.stat().st_size == 0 or not path.read_text(errors="replace").strip():
+            raise UserError(f"checkov was asked to scan {path}, which is empty; make the plan again: make plan")
+        if _planned_resources(path) is None:
+            raise UserError(
+                f"checkov was asked to scan {path}, which is not a Terraform plan's JSON; make the plan again: make plan"
+            )
+
+
 def report(args: list[str]) -> dict[str, Any]:
-    """Run checkov; passed count, failed checks and skipped checks (with their reasons)."""
+    """Run checkov; passed count, failed checks and skipped checks (with their reasons).
+
+    A scan that covered nothing it was given is an error, never "0 passed, 0 failed": a -f file
+    that is missing, empty or no plan JSON (before checkov runs), and checkov's own parsing
+    errors, or no resource scanned from a plan that has some (the file changed under it)."""
+    files = _scanned_files(args)
+    _check_inputs(files)
     result = subprocess.run(
         [str(ensure_checkov()), *args, "--skip-download", "-o", "json"],
         capture_output=True,
@@ -75,6 +116,16 @@ def report(args: list[str]) -> dict[str, Any]:
         tail = (result.stderr.strip().splitlines() or [result.stdout[:200]])[-1]
         raise UserError(f"checkov did not run ({tail}); reinstall it with: rm -rf {CHECKOV_VENV.name} && make lint") from None
     reports = reports if isinstance(reports, list) else [reports]
+    parsing_errors = [str(e) for r in reports for e in r.get("results", {}).get("parsing_errors", [])]
+    if parsing_errors:
+        raise UserError(f"checkov could not read {', '.join(parsing_errors)}; make the plan again: make plan")
+    scanned = sum(r.get("summary", r).get("resource_count", 0) for r in reports)
+    planned = sum(_planned_resources(path) or 0 for path in files)
+    if files and planned and not scanned:
+        raise UserError(
+            f"checkov scanned no resource of {', '.join(map(str, files))}, which plans {planned}; "
+            "was the plan replaced during the scan? make the plan again: make plan"
+        )
     results = [r.get("results", {}) for r in reports]
     return {
         "passed": sum(r.get("summary", {}).get("passed", 0) for r in reports),

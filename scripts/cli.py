@@ -29,7 +29,7 @@ def _env(name: str) -> str | None:
 
 
 def _plan(target: Target, args: argparse.Namespace) -> int:
-    review = deploy.plan(target)
+    review = deploy.plan(target, app=_env("APP"))
     if deploy.fails(review, os.environ.get("FAIL_ON") or "none"):
         return 1
     return 2 if args.detailed_exitcode and review.total else 0

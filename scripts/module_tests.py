@@ -69,7 +69,7 @@ def run_all(names: list[str], endpoint: str | None = None) -> list[ModuleResult]
     bridge.prepare(endpoint, quiet=True)
     results = []
     for name in names or known:
-        env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data-modules" / name)
+        env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data-modules" / name) | server.credentials_env(endpoint)
         result = run_module(bridge.TARGET / known[name], env)
         say(
             f"  {'PASS' if result.ok else 'FAIL'}  {name:<15} {result.passed} passed, {result.failed} failed, "
@@ -90,6 +90,7 @@ def plan_example(name: str, endpoint: str, package_path: Path) -> dict:
     """init and plan one bridged example against the sandbox; return the plan as JSON (kept in memory)."""
     bridge.prepare(endpoint, quiet=True)
     env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data-examples" / name, package_path=str(package_path))
+    env |= server.credentials_env(endpoint)
     workspace = Workspace(bridge.TARGET / "examples" / name, env)
     workspace.init()
     plan_file = workspace.root / "example.tfplan"

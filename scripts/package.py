@@ -39,13 +39,16 @@ LAYER_ZIP = BUILD / "extension-layer.zip"
 # What every app's zip gets beside its own code (the client it reads with, the smoke test's probe).
 KIT_FILES = {name: KIT_SOURCE / name for name in ("secrets_client.py", "smoke_probe.py")}
 ROTATION_FILES = {"rotation.py": KIT_SOURCE / "rotation.py"}
+TEST_ONLY = {"secrets_client_testing.py"}  # the client's test kit (lambda_src holds it beside the demo's code): never deployed
 # The layer: the launcher Lambda would start, and the Python package it runs.
 LAYER_FILES = {
     "extensions/parameters-secrets-emulator": ROOT / "scripts/sandbox/extension_launcher",
     "emulator/scripts/__init__.py": ROOT / "scripts/__init__.py",
     "emulator/scripts/sandbox/__init__.py": ROOT / "scripts/sandbox/__init__.py",
     "emulator/scripts/sandbox/extension_emulator.py": ROOT / "scripts/sandbox/extension_emulator.py",
+    "emulator/scripts/sandbox/credentials.py": ROOT / "scripts/sandbox/credentials.py",
     "emulator/scripts/iam/__init__.py": ROOT / "scripts/iam/__init__.py",
+    "emulator/scripts/iam/authorizer.py": ROOT / "scripts/iam/authorizer.py",
     "emulator/scripts/iam/context.py": ROOT / "scripts/iam/context.py",
     "emulator/scripts/iam/policy.py": ROOT / "scripts/iam/policy.py",
     "emulator/scripts/iam/roles.py": ROOT / "scripts/iam/roles.py",
@@ -109,7 +112,8 @@ def app_files(code: config.AppCode) -> dict[str, Path]:
             f"app {code.name}: its handler {code.handler} needs {where}/{code.handler.rsplit('.', 1)[0]}.py, which is missing; "
             f"create it, or set source (and handler) for {code.name} in the environment's tfvars"
         )
-    return {**KIT_FILES, **tree_files(code.source)}
+    own = {name: path for name, path in tree_files(code.source).items() if name not in TEST_ONLY}
+    return {**KIT_FILES, **own}
 
 
 def _write(target: Path, files: dict[str, Path]) -> str:

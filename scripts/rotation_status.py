@@ -122,7 +122,7 @@ def start(client: Any, secret_id: str, region: str | None = None) -> str:
         error = exc.response.get("Error", {})
         raise UserError(
             f"{secret_id}: RotateSecret failed ({error.get('Code')}: {error.get('Message')}); a rotation needs the "
-            "stack's rotation = { enabled = true } applied (make deploy) and no version left AWSPENDING"
+            "secret's rotation (rotation = { strategy = ... } in the tfvars) applied (make deploy) and no version left AWSPENDING"
         ) from None
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from scripts import aws_errors, config, toolchain
 from scripts.common import SANDBOX_DIR, UserError, say
 from scripts.config import AWS_ROOT, ENVS_DIR, SANDBOX
-from scripts.deployment import App
+from scripts.deployment import App, Item
 from scripts.terraform import Workspace, terraform_env
 
 PROTECTED = ("prod",)  # apply needs CONFIRM=<env> here too, not only destroy
@@ -110,7 +110,7 @@ class Target(abc.ABC):
         via names the service ("ssm", "secretsmanager") that calls KMS on the function's behalf, or None."""
 
     @abc.abstractmethod
-    def rotate(self, app: App, secret_id: str, function: str, *, wait: bool, timeout: float) -> Any:
+    def rotate(self, app: App, item: Item, function: str, *, wait: bool, timeout: float) -> Any:
         """Rotate one secret with `function`; return its outcome (a rotation_status.Outcome: .state, .message())."""
 
     def confirm(self, action: str) -> None:  # noqa: B027 (most targets need no confirmation: not abstract on purpose)
@@ -149,11 +149,12 @@ class SandboxTarget(Target):
 
     @functools.cache  # noqa: B019 (one target per command: the copy is prepared once)
     def workspace(self) -> Workspace:
-        from scripts.sandbox import bridge
+        from scripts.sandbox import bridge, server
 
         root = bridge.prepare(self.endpoint, quiet=True)
         SANDBOX_DIR.mkdir(exist_ok=True)
         env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data", sandbox_endpoint=self.endpoint)
+        env.update(server.credentials_env(self.endpoint))  # the sandbox's credentials: environment only, never a plan
         var_file = config.tfvars_path(SANDBOX)
         return Workspace(root, env, init_args=(f"-backend-config=path={self.state_file}",), plan_args=(f"-var-file={var_file}",))
 
@@ -174,30 +175,43 @@ class SandboxTarget(Target):
         return Invocation(outcome.payload, outcome.error, detail, outcome.log_tail, outcome.log_path)
 
     def policy_decisions(self, app: App, requests: list[Request]) -> list[str]:
-        """The role's real policies evaluated here (scripts/iam), in the context AWS supplies to the function's calls."""
-        from scripts.iam import context as iam_context
-        from scripts.iam import policy as iam_policy
-        from scripts.iam.roles import role_policies
+        """Every policy AWS would apply, evaluated here (scripts/iam/authorizer.py): the role's policies and boundary, a
+        secret's resource policy, the key policy for kms:Decrypt, the cross-account rule; in the context AWS supplies."""
+        from scripts.iam.roles import authorizer_for
 
-        policies = role_policies(self.client("iam", app.region), app.role_arn)
-        context = iam_context.for_function(role_arn=app.role_arn, session_name=app.function_name, region=app.region)
-        return [
-            iam_policy.evaluate(
-                policies,
-                action,
-                arn,
-                iam_context.for_decrypt_via(context, via, encryption={}, key_account=app.account) if via else context,
-            )
-            for action, arn, via in requests
-        ]
+        secrets, kms = self.client("secretsmanager", app.region), self.client("kms", app.region)
+        iam = self.client("iam", app.region)
+        authorizer = authorizer_for(iam, secrets, kms, app.role_arn, app.function_name, app.region)
+        decisions = []
+        for action, arn, via in requests:
+            if via:  # kms:Decrypt made by the service for one of the app's items of that service
+                items = app.secrets if via == "secretsmanager" else app.parameters
+                item_arn = app.arn(items[0].name, items[0].kind) if items else arn
+                decisions.append(authorizer.authorize_decrypt(via, arn, item_arn).decision)  # type: ignore[arg-type]
+            else:
+                decisions.append(authorizer.authorize(action, arn).decision)
+        return decisions
 
-    def rotate(self, app: App, secret_id: str, function: str, *, wait: bool, timeout: float) -> Any:
+    def rotate(self, app: App, item: Item, function: str, *, wait: bool, timeout: float) -> Any:
         """The sandbox plays RotateSecret (scripts/sandbox/rotate_secret.py) and runs each step through the
-        local runner, synchronously: `wait` and `timeout` do not apply."""
+        local runner, synchronously: `wait` and `timeout` do not apply. The schedule is recorded in days
+        only (moto's); what stands in for a schedule_expression is said."""
+        from botocore.exceptions import ClientError
+
         from scripts import rotation_status
         from scripts.sandbox import rotate_secret
 
-        arn = self.client("lambda", app.region).get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+        secret_id = item.name
+        try:
+            arn = self.client("lambda", app.region).get_function(FunctionName=function)["Configuration"]["FunctionArn"]
+        except ClientError:
+            raise UserError(
+                f"{secret_id}: its rotation function {function} is not deployed in the sandbox; make deploy deploys it "
+                f"(a lambda strategy's function from apps/{app.name}/rotate.py: docs/rotation.md)"
+            ) from None
+        days, note = rotate_secret.schedule(item.rotation_days, item.schedule_expression)
+        if note:
+            say(f"  {secret_id}: {note}")
 
         def invoke_step(event: dict[str, str]) -> tuple[dict[str, Any] | None, Path | None]:
             outcome = self.invoke(app, event, function=function)
@@ -206,7 +220,9 @@ class SandboxTarget(Target):
             return outcome.error, outcome.log_path
 
         client = self.client("secretsmanager", app.region)
-        token = rotate_secret.rotate(client, secret_id, invoke_step, rotation_lambda_arn=arn, region=app.region)
+        token = rotate_secret.rotate(
+            client, secret_id, invoke_step, rotation_lambda_arn=arn, rotation_days=days, region=app.region
+        )
         return rotation_status.check(client, secret_id, token, app.region)
 
 
@@ -287,11 +303,12 @@ class AwsTarget(Target):
                     decisions[(action, evaluation.get("EvalResourceName", ""), via)] = decision
         return [decisions.get((action, arn, via), "implicit_deny") for action, arn, via in requests]
 
-    def rotate(self, app: App, secret_id: str, function: str, *, wait: bool, timeout: float) -> Any:
+    def rotate(self, app: App, item: Item, function: str, *, wait: bool, timeout: float) -> Any:
         """RotateSecret starts the rotation; Secrets Manager runs the steps asynchronously. With `wait`,
         follow it from the secret's labels until it ends or `timeout` passes."""
         from scripts import rotation_status
 
+        secret_id = item.name
         client = self.client("secretsmanager", app.region)
         token = rotation_status.start(client, secret_id, app.region)
         if not wait:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from scripts.common import copy_repository
 
 ROOT = Path(__file__).resolve().parent.parent
 CANARY_PREFIX = "CANARY-"
+ALL_PASSED = re.compile(r"smoke: (\d+) of \1 checks passed")  # the smoke test's last line when nothing failed
 
 
 def free_port() -> int:

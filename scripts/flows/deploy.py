@@ -82,12 +82,13 @@ def _progress(line: str) -> bool:
     return any(word in line for word in (*words, "Error"))
 
 
-def plan(target: Target, name: str | None = None, scan: bool | None = None) -> Any:
+def plan(target: Target, name: str | None = None, scan: bool | None = None, app: str | None = None) -> Any:
     """Plan and save it with its JSON; write and print the review; return it (a review.Review).
 
     name: the files' name under build/plans/ (default: the environment's).
     scan: run checkov over the plan (default: when the plan changes a resource; a plan that
     changes nothing cannot bring a new finding).
+    app: show the review of that app only (the plan and the saved review cover every app).
     """
     step(f"terraform plan (ENV={target.env})")
     checkov.install_in_background()  # a fresh clone: its environment builds while Terraform runs
@@ -117,7 +118,8 @@ def plan(target: Target, name: str | None = None, scan: bool | None = None) -> A
         review.discard_outputs(name)
         files["state"].unlink(missing_ok=True)
         raise
-    print(review.render_terminal(result, colour=colour(sys.stdout)))
+    shown = review.for_app(result, app) if app else result
+    print(review.render_terminal(shown, colour=colour(sys.stdout)))
     if not scan:
         print("checkov: skipped (the plan changes no resource)")
     say(f"saved: {files['plan'].relative_to(ROOT)} and its JSON; review: {review.PLAN_DIR.relative_to(ROOT)}/{name}.review.md")

@@ -11,7 +11,9 @@ waits for each with progress and reports the outcome from the secret's labels
 (scripts/rotation_status.py), or reports at once with NO_WAIT=1.
 Sandbox: moto cannot run the function, so scripts/sandbox/rotate_secret.py plays
 RotateSecret (its refusals, rotation enabled, the token's empty AWSPENDING version) and runs
-the four steps through the local runner.
+the four steps through the local runner. moto knows only `days`: the sandbox records them as
+declared and says what stands in for a schedule_expression; duration and rotate_immediately are
+not played (the sandbox never rotates by itself; this rotates now).
 Either way a failed rotation leaves its version AWSPENDING and every later rotation of that
 secret is refused until it is cleared: the message gives the command (docs/rotation.md).
 Prints version ids, never values.
@@ -79,7 +81,7 @@ def rotate(
             say(f"  {item.name} ({item.rotation}, app {owner.name})")
     unfinished = 0
     for owner, item in chosen:
-        outcome = target.rotate(owner, item.name, rotation_function(owner, item), wait=wait, timeout=timeout)
+        outcome = target.rotate(owner, item, rotation_function(owner, item), wait=wait, timeout=timeout)
         say(outcome.message())
         unfinished += outcome.state != "rotated"
     return unfinished

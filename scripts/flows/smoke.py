@@ -84,6 +84,7 @@ class Stored:
     sha256: str
     version: str
     fields: dict[str, str] | None = None
+    json: bool = False  # declared format = "json": the value must be a JSON object
 
 
 def _secret_value(body: dict[str, Any]) -> str | bytes:
@@ -103,7 +104,7 @@ def stored(target: Target, app: App) -> dict[str, Stored | None]:
                 body = secrets.get_secret_value(SecretId=item.name, VersionStage="AWSCURRENT")  # explicit: moto's default can lag
                 value = _secret_value(body)
                 fields = field_hashes(value) if item.format == "json" else None
-                result[item.name] = Stored(_sha256(value), body["VersionId"], fields)
+                result[item.name] = Stored(_sha256(value), body["VersionId"], fields, item.format == "json")
             else:
                 parameter = ssm.get_parameter(Name=item.name, WithDecryption=True)["Parameter"]
                 result[item.name] = Stored(_sha256(parameter["Value"]), str(parameter["Version"]))
@@ -150,12 +151,13 @@ def _name(probe: Item | str) -> str:
 
 
 def probe_event(app: App, refuse: dict[Kind, Item | str]) -> dict[str, Any]:
-    """What the function is asked to read, prove and try (names only)."""
+    """What the function is asked to read, prove and try (names only). Its own items go by their names
+    relative to the app, so the probe also proves the function resolves them under its prefix."""
     return {
         "smoke_probe": {
-            "read": {"secrets": [i.name for i in app.secrets], "parameters": [i.name for i in app.parameters]},
-            "previous": [i.name for i in app.secrets],
-            "fields": [i.name for i in app.secrets if i.format == "json"],
+            "read": {"secrets": [i.key for i in app.secrets], "parameters": [i.key for i in app.parameters]},
+            "previous": [i.key for i in app.secrets],
+            "fields": [i.key for i in app.secrets if i.format == "json"],
             "refuse": {
                 "secrets": [_name(refuse["secret"])],
                 "parameters": [_name(refuse["secure_parameter"]), _name(refuse["parameter"])],
@@ -196,6 +198,9 @@ def compare(
         if want.fields is not None:
             fields_same = item.get("fields") == want.fields
             detail += f", {len(want.fields)} fields {'same' if fields_same else 'DIFFER'}"
+        elif want.json:
+            fields_same = False
+            detail += ', but it is declared format = "json" and the stored value is not a JSON object'
         checks.append(Check(f"read {name}", same and fields_same and got_version == want.version, detail))
     seen_previous = {item["name"]: item for item in payload.get("previous", [])}
     for name, want in sorted((previous or {}).items()):
@@ -263,6 +268,17 @@ def _invocation_check(invocation: Invocation) -> Check:
     return Check("invoke", error is None, detail)
 
 
+def full_names(payload: dict[str, Any], app: App) -> dict[str, Any]:
+    """The probe's answer with every name the function was given relative to the app made whole (an item
+    it read comes back under its full name; one it could not read, or "none" yet, under the name it was given)."""
+
+    def whole(item: dict[str, Any]) -> dict[str, Any]:
+        name = str(item.get("name", ""))
+        return {**item, "name": name if name.startswith(("/", "arn:")) else f"{app.prefix}/{name}"}
+
+    return {key: [whole(item) for item in value] if key in PROBE_KEYS else value for key, value in payload.items()}
+
+
 def check_app(target: Target, deployment: Deployment, app: App, invocation: Invocation) -> AppReport:
     """Every check of one app, from its invocation and what is stored."""
     report = AppReport(app.name, app.function_name, [_invocation_check(invocation)])
@@ -270,7 +286,7 @@ def check_app(target: Target, deployment: Deployment, app: App, invocation: Invo
     payload = invocation.payload
     if invocation.error is None:
         if isinstance(payload, dict) and PROBE_KEYS <= set(payload):
-            report.checks += compare(payload, stored(target, app), refuse, stored_previous(target, app))
+            report.checks += compare(full_names(payload, app), stored(target, app), refuse, stored_previous(target, app))
         else:
             report.checks.append(
                 Check("reads", True, f"skipped: its handler does not answer the probe; to check them, {DELEGATE}", skipped=True)

@@ -93,6 +93,25 @@ def for_decrypt_via(
     return context
 
 
+def default_key_policy(account: str, partition: str = "aws") -> dict[str, Any]:
+    """The key policy KMS gives a key created without one (KMS developer guide, "Default key policy"):
+    "one policy statement that gives the AWS account that owns the KMS key permission to use IAM
+    policies to allow access to all AWS KMS operations on the KMS key"."""
+    return {
+        "Version": "2012-10-17",
+        "Id": "key-default-1",
+        "Statement": [
+            {
+                "Sid": "Enable IAM User Permissions",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
 def aws_managed_key_policy(service: Service, region: str, account: str) -> dict[str, Any]:
     """The key policy of the AWS managed key aws/<service>: any principal of the account may use
     the key through that service only (the policy AWS attaches to these keys)."""

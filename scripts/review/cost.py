@@ -2,11 +2,18 @@
 
 Fixed costs come from the resources (secrets and replicas, advanced parameters, KMS keys).
 API costs come from each Lambda function's configuration in the plan: the secrets and
-parameters it reads (APP_SECRET_IDS, APP_PARAMETER_NAMES), whether the extension is attached
+parameters it reads (its app's manifest, the SSM parameter SECRETS_CLIENT_MANIFEST names, in
+the same plan; for a function configured by hand, comma-separated APP_SECRET_IDS and
+APP_PARAMETER_NAMES), whether the extension is attached
 and its cache on (PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED, CACHE_SIZE), and each service's
 TTL (SECRETS_MANAGER_TTL, SSM_PARAMETER_STORE_TTL; 0 bypasses the cache). Only traffic
-(invocations, duration, warm environments) comes from the usage file. Free tiers are not
-applied (as infracost does by default).
+(invocations, duration, warm environments, per app function) comes from the usage file. Free
+tiers are not applied (as infracost does by default).
+
+A first plan prices on the same basis as any later plan of the same resources: what
+Terraform shows as (known after apply) there (the sandbox's extension layer ARN, say) is
+resolved from the configuration (scripts/review/resolve.py) before it is priced. Costs are
+given per app too (the key of module.stack[...]; what belongs to no app is its own group).
 """
 
 from __future__ import annotations
@@ -17,7 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from scripts.common import UserError
-from scripts.review.plan import environment_of, managed_changes
+from scripts.review.model import OUTSIDE
+from scripts.review.plan import environment_of
+from scripts.review.resolve import UNRESOLVED, resolved
+from scripts.review.view import PlanView
 
 PRICES_AS_OF = "AWS list prices, us-east-1, as published in 2026; regions differ; free tiers not applied"
 PRICES = {
@@ -69,14 +79,27 @@ def load_usage(path: Path | None) -> dict[str, Any]:
     return usage
 
 
-def _sides(plan: dict[str, Any]) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
-    before, after = [], []
-    for rc in managed_changes(plan):
-        change = rc["change"]
-        if change.get("before") is not None:
-            before.append((rc["type"], change["before"]))
-        if change.get("after") is not None:
-            after.append((rc["type"], change["after"]))
+Side = dict[str, list[tuple[str, dict[str, Any]]]]  # app -> (type, values) of its resources
+PRICED_UNKNOWNS = ("layers", "environment", "memory_size", "architectures")  # what a function's price reads
+
+
+def _sides(view: PlanView) -> tuple[Side, Side]:
+    """Each app's resources before and after the change; the priced attributes resolved where Terraform shows them unknown."""
+    before: Side = {}
+    after: Side = {}
+    for change in view.changes:
+        values = change.change
+        if values.get("before") is not None:
+            before.setdefault(change.app, []).append((change.type, values["before"]))
+        if values.get("after") is not None:
+            planned = dict(values["after"])
+            if change.type == "aws_lambda_function":
+                for attribute in PRICED_UNKNOWNS:
+                    if change.after_unknown.get(attribute) is True:
+                        value = resolved(view, change, attribute)
+                        if value is not UNRESOLVED:
+                            planned[attribute] = value
+            after.setdefault(change.app, []).append((change.type, planned))
     return before, after
 
 
@@ -87,8 +110,39 @@ def _calls(invocations: float, per_invocation: int, cached: bool, ttl: int, envi
     return min(uncached, environments * per_invocation * SECONDS_PER_MONTH / ttl)
 
 
+ROTATION_HANDLER = "rotation.handler"  # the kit's rotation function reads the manifest too, but runs once a rotation
+
+
 def _names(value: Any) -> list[str]:
     return [n for n in str(value or "").split(",") if n] if isinstance(value, str) else []
+
+
+def _manifests(resources: list[tuple[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """Each app manifest in these resources, by parameter name (the stack writes it as a String parameter)."""
+    import json
+
+    found = {}
+    for kind, values in resources:
+        if kind == "aws_ssm_parameter" and str(values.get("name", "")).endswith("/manifest"):
+            text = values.get("insecure_value") or values.get("value")
+            try:
+                manifest = json.loads(text) if isinstance(text, str) else None
+            except ValueError:
+                manifest = None
+            if isinstance(manifest, dict) and "prefix" in manifest:
+                found[str(values["name"])] = manifest
+    return found
+
+
+def reads(env: dict[str, Any], manifests: dict[str, dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """(secret names, parameter names) a function reads: from its manifest, else its APP_* variables."""
+    manifest = manifests.get(str(env.get("SECRETS_CLIENT_MANIFEST", "")))
+    if manifest is not None:
+        prefix = manifest["prefix"]
+        secrets = [f"{prefix}/{key}" for key in manifest.get("secrets", [])]
+        keys = [*manifest.get("parameters", []), *manifest.get("secure_parameters", [])]
+        return secrets, [f"{prefix}/{key}" for key in keys]
+    return _names(env.get("APP_SECRET_IDS")), _names(env.get("APP_PARAMETER_NAMES"))
 
 
 def side_cost(resources: list[tuple[str, dict[str, Any]]], usage: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -111,11 +165,12 @@ def side_cost(resources: list[tuple[str, dict[str, Any]]], usage: dict[str, Any]
         elif kind == "aws_kms_key":
             items["KMS keys"]["usd"] += PRICES["kms_key_month"]
     environments = max(1, int(usage["warm_environments"]))
+    manifests = _manifests(resources)
     for kind, values in resources:
-        if kind != "aws_lambda_function":
+        if kind != "aws_lambda_function" or values.get("handler") == ROTATION_HANDLER:
             continue
         env = environment_of(values)
-        secrets, parameters = _names(env.get("APP_SECRET_IDS")), _names(env.get("APP_PARAMETER_NAMES"))
+        secrets, parameters = reads(env, manifests)
         if not secrets and not parameters:
             continue  # not an app function (e.g. rotation): invoked rarely, left out
         invocations = float(usage["invocations_per_month"])
@@ -154,10 +209,23 @@ def side_cost(resources: list[tuple[str, dict[str, Any]]], usage: dict[str, Any]
     return {item: {"usd": round(v["usd"], 2), "detail": "; ".join(v["detail"])} for item, v in items.items()}
 
 
-def estimate(plan: dict[str, Any], usage: dict[str, Any]) -> dict[str, Any]:
-    """Monthly cost before → after, per item, and infracost's first line."""
-    before_resources, after_resources = _sides(plan)
-    before, after = side_cost(before_resources, usage), side_cost(after_resources, usage)
+def _total(sides: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {item: {"usd": 0.0, "detail": []} for item in ITEMS}
+    for side in sides:
+        for item, value in side.items():
+            out[item]["usd"] += value["usd"]
+            if value["detail"]:
+                out[item]["detail"].append(value["detail"])
+    return {item: {"usd": round(v["usd"], 2), "detail": "; ".join(v["detail"])} for item, v in out.items()}
+
+
+def estimate(view: PlanView, usage: dict[str, Any]) -> dict[str, Any]:
+    """Monthly cost before → after, per item and per app, and infracost's first line."""
+    before_resources, after_resources = _sides(view)
+    apps = sorted(set(before_resources) | set(after_resources), key=lambda a: (a == OUTSIDE, a))
+    before_apps = {app: side_cost(before_resources.get(app, []), usage) for app in apps}
+    after_apps = {app: side_cost(after_resources.get(app, []), usage) for app in apps}
+    before, after = _total(list(before_apps.values())), _total(list(after_apps.values()))
     rows = [
         {"item": item, "before_usd": before[item]["usd"], "after_usd": after[item]["usd"], "detail": after[item]["detail"]}
         for item in ITEMS
@@ -172,6 +240,13 @@ def estimate(plan: dict[str, Any], usage: dict[str, Any]) -> dict[str, Any]:
         "rows": rows,
         "usage": usage,
         "note": PRICES_AS_OF,
+        "apps": {
+            app: {
+                "before_usd": round(sum(v["usd"] for v in before_apps[app].values()), 2),
+                "after_usd": round(sum(v["usd"] for v in after_apps[app].values()), 2),
+            }
+            for app in apps
+        },
     }
 
 

@@ -1,42 +1,35 @@
-"""Policy analysis: every policy-bearing resource, every action, statements compared as grants.
+"""Policy analysis: every policy document on every resource that carries one, compared as grants.
 
-A policy document becomes a set of grants (effect, principal, action, resource, condition),
-one per combination its statements allow. The grants a change adds are the ones not in
-the old document nor covered by an old grant (an old wildcard with the same or no
-condition); each added grant is then classified. Grants whose condition changed are
-compared condition by condition, so a weakened condition shows even when nothing else did.
+Which attributes hold a permissions document, and of which kind, is data derived from the
+provider's schema (scripts/review/policy_attributes.py). `policy_changes(view)` gives one
+`PolicyChange` per changed document, on create, update, replace and delete; a document the
+configuration sets but Terraform shows as (known after apply) is resolved from the
+configuration where it can be (scripts/review/resolve.py), else marked unknown. A
+policy-looking document on an attribute the list does not know is kept too, marked not
+modelled (a rule reports it).
+
+A document becomes a set of grants (effect, principal, action, resource, condition), one
+per combination its statements allow. The grants a change adds are the ones not in the old
+document nor covered by an old grant (an old wildcard with the same or no condition). An
+added grant that differs from an old one only by its condition is a condition change,
+compared condition by condition, so a weakened condition shows even when nothing else did;
+any other is a new grant for the grant rules (scripts/review/rules/).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 from scripts.iam.policy import wildcard_match
-from scripts.review.model import UNKNOWN, Risk
-from scripts.review.plan import as_list
+from scripts.review import policy_attributes
+from scripts.review.plan import as_list, leaves
+from scripts.review.resolve import UNRESOLVED, resolved
+from scripts.review.view import Change, PlanView
 
-# Resources holding a policy document: type -> (attribute, kind). Kinds: identity policies
-# grant a principal actions on resources; trust policies say who may assume a role;
-# resource policies say who may act on one resource ("*" as Resource means that resource).
-POLICY_RESOURCES = {
-    "aws_iam_role_policy": ("policy", "identity"),
-    "aws_iam_user_policy": ("policy", "identity"),
-    "aws_iam_group_policy": ("policy", "identity"),
-    "aws_iam_policy": ("policy", "identity"),
-    "aws_iam_role": ("assume_role_policy", "trust"),
-    "aws_secretsmanager_secret_policy": ("policy", "resource"),
-    "aws_secretsmanager_secret": ("policy", "resource"),
-    "aws_kms_key": ("policy", "resource"),
-    "aws_kms_key_policy": ("policy", "resource"),
-    "aws_s3_bucket_policy": ("policy", "resource"),
-    "aws_sqs_queue_policy": ("policy", "resource"),
-    "aws_sns_topic_policy": ("policy", "resource"),
-    "aws_ecr_repository_policy": ("policy", "resource"),
-    "aws_cloudwatch_log_resource_policy": ("policy_document", "resource"),
-}
 ATTACHMENTS = {  # type -> attribute holding managed policy ARNs
     "aws_iam_role_policy_attachment": "policy_arn",
     "aws_iam_user_policy_attachment": "policy_arn",
@@ -116,6 +109,16 @@ UNRESTRICTABLE = {
         "tag:GetResources",
     )
 }
+# Actions that read a secret's value (or decrypt one); on every resource they read every secret of the account.
+SECRET_READS = (
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "ssm:GetParameterHistory",
+    "kms:Decrypt",
+)
+EVERY_SECRET = re.compile(r"^(\*|arn:[^:]*:(secretsmanager|ssm|kms):[^:]*:[^:]*:(secret:|parameter/?|key/)?\*)$")
 # Condition keys that tie a public principal to one account, organization or source.
 SCOPING_KEYS = {
     "aws:sourceaccount",
@@ -142,13 +145,6 @@ class Grant(NamedTuple):
         where = "" if self.resource == "-" else f" on {self.resource}"
         when = f" if {self.condition}" if self.condition else ""
         return f"{self.effect} {self.action}{where}{who}{when}"
-
-
-@dataclass
-class Finding:
-    severity: str
-    why: str
-    items: list[str]
 
 
 def statements(document: Any) -> list[dict[str, Any]] | None:
@@ -215,7 +211,7 @@ def diff_lines(before: Any, after: Any) -> list[str] | None:
     return [f"- {g.text()}" for g in sorted(old - new)] + [f"+ {g.text()}" for g in sorted(new - old)]
 
 
-# --- classification -------------------------------------------------------------------
+# --- what a grant is -----------------------------------------------------------------
 
 
 def is_read(action: str) -> bool:
@@ -224,7 +220,9 @@ def is_read(action: str) -> bool:
     return bool(verb) and "*" not in service and bool(READ_VERBS.match(verb.rstrip("*"))) and verb != "*"
 
 
-def _escalates(action: str) -> str | None:
+@cache
+def escalates(action: str) -> str | None:
+    """The permission-management pattern an action falls under (iam:PassRole, *:Put*Policy...), or None."""
     for pattern in ESCALATION:
         if wildcard_match(action, pattern.replace("*", "X"), ignore_case=True) or wildcard_match(
             pattern, action, ignore_case=True
@@ -233,64 +231,212 @@ def _escalates(action: str) -> str | None:
     return None
 
 
-def _account(principal: str) -> str | None:
+@cache
+def reads_secrets(action: str) -> bool:
+    """True for an action (or a wildcard) that reads a secret's value: GetSecretValue, GetParameter*, kms:Decrypt."""
+    return any(wildcard_match(action, read, ignore_case=True) for read in SECRET_READS)
+
+
+def account_in(principal: str) -> str | None:
+    """The 12-digit account a principal names, if any."""
     match = re.search(r"(?:^AWS:|^)(?:arn:aws[\w-]*:(?:iam|sts)::)?(\d{12})\b", principal)
     return match.group(1) if match else None
 
 
-def _public(principal: str) -> bool:
+def is_public(principal: str) -> bool:
     return principal in ("*", "AWS:*")
 
 
-def _scoped(condition: str) -> bool:
+def is_scoped(condition: str) -> bool:
+    """True if a condition ties the grant to an account, organization, source or network."""
     if not condition:
         return False
     tests = json.loads(condition)
     return any(key.lower() in SCOPING_KEYS for operator in tests.values() if isinstance(operator, dict) for key in operator)
 
 
-def classify(grant: Grant, kind: str, read_policy: bool, account: str | None) -> list[tuple[str, str, str, str]]:
-    """(severity, title, why, item) for each risk class one added Allow grant falls in."""
-    found = []
-    item = grant.text()
-    action, resource, principal = grant.action, grant.resource, grant.principal
-    if action.startswith("Not:") or resource.startswith("Not:") or principal.startswith("Not:"):
-        found.append(
-            ("high", "IAM: Allow with NotAction/NotResource/NotPrincipal", "it allows everything except what is listed", item)
-        )
-    if kind != "identity":
-        if _public(principal):
-            if _scoped(grant.condition):
-                found.append(("medium", "public principal limited by a condition", "anyone may act if the condition holds", item))
+def negated(grant: Grant) -> bool:
+    """An Allow with NotAction, NotResource or NotPrincipal: everything except what is listed."""
+    return any(part.startswith("Not:") for part in (grant.action, grant.resource, grant.principal))
+
+
+def identity_class(grant: Grant, policy: PolicyChange) -> str | None:
+    """The one class an added grant of an identity policy falls in, most severe first.
+
+    "all" (Action "*"), "service" (svc:*), "escalation" (permission management), "secrets-star"
+    (a secret read on every secret, with no condition), "write-star" (a write on Resource "*"),
+    "write-in-read" (a write in a policy that only read), "scopable-star" (Resource "*" where
+    the action can be scoped), or None.
+    """
+    if grant not in policy.classes:
+        policy.classes[grant] = _identity_class(grant, policy)
+    return policy.classes[grant]
+
+
+def _identity_class(grant: Grant, policy: PolicyChange) -> str | None:
+    action = grant.action.removeprefix("Not:")
+    if action == "*":
+        return "all"
+    if action.endswith(":*"):
+        return "service"
+    restrictable = action.lower() not in UNRESTRICTABLE
+    if escalates(action):
+        return "escalation"
+    if reads_secrets(action) and EVERY_SECRET.match(grant.resource) and not grant.condition:
+        return "secrets-star"
+    if not is_read(action) and grant.resource == "*" and restrictable:
+        return "write-star"
+    if not is_read(action) and policy.read_policy:
+        return "write-in-read"
+    if grant.resource == "*" and restrictable:
+        return "scopable-star"
+    return None
+
+
+# --- one policy document changing -------------------------------------------------------------
+
+
+@dataclass
+class PolicyChange:
+    """One policy document of one resource, before and after the change (a document, or None)."""
+
+    change: Change
+    attribute: str  # the attribute's path: "policy", "assume_role_policy", "inline_policy.policy"
+    kind: str  # policy_attributes.KINDS
+    before: Any
+    after: Any
+    account: str | None
+    unknown: bool = False  # the configuration sets it, and neither the plan nor the configuration says to what
+    modelled: bool = True  # False: on an attribute the list does not know, or in a grammar this review does not read
+    classes: dict[Grant, str | None] = field(default_factory=dict, repr=False)  # identity_class, computed once per grant
+
+    @cached_property
+    def old(self) -> set[Grant]:
+        return grants(self.before) or set()
+
+    @cached_property
+    def new(self) -> set[Grant]:
+        return grants(self.after) or set()
+
+    @cached_property
+    def read_policy(self) -> bool:
+        """An identity policy whose grants, before this change, only read."""
+        allowed = [g for g in self.old if g.effect == "Allow"]
+        return self.kind == "identity" and bool(allowed) and all(is_read(g.action) for g in allowed)
+
+    @cached_property
+    def _added(self) -> tuple[list[Grant], list[tuple[Grant, Grant]]]:
+        fresh: list[Grant] = []
+        reconditioned: list[tuple[Grant, Grant]] = []
+        old = self.old
+        for grant in sorted(self.new - old):
+            if grant.effect != "Allow" or _covered(grant, old):
+                continue
+            same = [o for o in old if o.effect == grant.effect and o[1:4] == grant[1:4]]
+            if same:
+                reconditioned += [(o, grant) for o in sorted(same)]
             else:
-                found.append(("high", "public principal", 'Principal "*" lets any AWS account act on it', item))
-        other = _account(principal)
-        if other and account and other != account:
-            found.append(("medium", "cross-account principal", f"account {other} is not this account ({account})", item))
-        elif other and not account:
-            found.append(("low", "principal in an account this plan cannot place", f"account {other}", item))
+                fresh.append(grant)
+        return fresh, reconditioned
+
+    @property
+    def new_grants(self) -> list[Grant]:
+        """Allow grants the old document did not give, in no form (not a condition change of an old one)."""
+        return self._added[0]
+
+    @cached_property
+    def condition_changes(self) -> list[tuple[str, str, Grant]]:
+        """(how, what, grant) for each added grant that is an old one with a condition that may allow more."""
+        found = []
+        for old, new in self._added[1]:
+            change = condition_change(old.condition, new.condition)
+            if change:
+                found.append((change[0], change[1], new))
         return found
-    bare = action.removeprefix("Not:")
-    if bare == "*":
-        found.append(("high", "IAM: wildcard action", 'Action "*" grants every action of every service', item))
-        return found
-    if bare.endswith(":*"):
-        found.append(("high", "IAM: service-wide action", f"{bare} grants every {bare[:-2]} action, writes included", item))
-        return found
-    restrictable = bare.lower() not in UNRESTRICTABLE
-    escalation = _escalates(bare)
-    if escalation:
-        severity = "high" if resource == "*" or read_policy else "medium"
-        found.append((severity, "IAM: permission-management action", "it can grant more than this policy holds", item))
-    elif not is_read(bare) and resource == "*" and restrictable:
-        found.append(("high", "IAM: write action on every resource", "a write action on Resource * reaches every resource", item))
-    elif not is_read(bare) and read_policy:
-        found.append(("medium", "IAM: write action in a read policy", "this policy only read before", item))
-    elif resource == "*" and restrictable:
-        found.append(("medium", "IAM: Resource * for an action that can be scoped", "scope it to ARNs or a path", item))
-    if "*" in bare and not escalation:
-        found.append(("low", "IAM: wildcard action", "a wildcard also grants actions AWS adds later", item))
+
+    def broadened(self, grant: Grant) -> list[str]:
+        """The old resources of the same action and principal that `grant`'s resource is wider than."""
+        return sorted(
+            o.resource
+            for o in self.old
+            if o.effect == "Allow"
+            and o[1:3] == grant[1:3]
+            and o.resource != grant.resource
+            and _wider(grant.resource, o.resource)
+        )
+
+    @cached_property
+    def removed_denies(self) -> list[Grant]:
+        return [g for g in sorted(self.old - self.new) if g.effect == "Deny" and not _covered(g, self.new)]
+
+
+def policy_changes(view: PlanView) -> list[PolicyChange]:
+    """Every policy document that changes in the plan (computed once per view)."""
+    if "policies" not in view.cache:
+        view.cache["policies"] = [p for change in view.changes if not change.noop for p in _documents(change, view)]
+    return view.cache["policies"]  # type: ignore[no-any-return]
+
+
+def _documents(change: Change, view: PlanView) -> list[PolicyChange]:
+    found = []
+    listed = policy_attributes.policies().get(change.type, {})
+    for path, kind in listed.items():
+        top = path.split(".", 1)[0]
+        before = _document(change.before, path)
+        unknown = change.unknown(top)
+        after = None
+        if unknown:
+            value = resolved(view, change, top)
+            if value is not UNRESOLVED:
+                unknown, after = False, _document({top: value}, path)
+        elif not change.destroys:
+            after = _document(change.after, path)
+        if before in (None, "") and after in (None, "") and not unknown:
+            continue
+        found.append(PolicyChange(change, path, kind, before, after, view.account, unknown, kind != "unmodelled"))
+    found += _unlisted(change, view)
     return found
+
+
+def _document(values: dict[str, Any], path: str) -> Any:
+    """The document at `path` ("policy", or "inline_policy.policy": the blocks' statements as one document)."""
+    if "." not in path:
+        return values.get(path)
+    top, rest = path.split(".", 1)
+    statements_found: list[dict[str, Any]] = []
+    seen = False
+    for block in as_list(values.get(top)):
+        if isinstance(block, dict):
+            inner = _document(block, rest)
+            if inner not in (None, ""):
+                seen = True
+                statements_found += statements(inner) or []
+    return {"Statement": statements_found} if seen else None
+
+
+def _unlisted(change: Change, view: PlanView) -> list[PolicyChange]:
+    """Policy documents on attributes the list does not know: kept, marked not modelled."""
+    found: dict[str, PolicyChange] = {}
+    sides = (("before", change.before), ("after", {} if change.destroys else change.after))
+    for side, values in sides:
+        for path, value in leaves(values).items():
+            if not isinstance(value, str) or "Statement" not in value:
+                continue
+            plain = re.sub(r"\[\d+\]", "", path)
+            if policy_attributes.known(change.type, plain) or statements(value) is None:
+                continue
+            entry = found.setdefault(plain, PolicyChange(change, plain, _shape(value), None, None, view.account, modelled=False))
+            setattr(entry, side, value)
+    for name, value in change.after_unknown.items():
+        if value is True and change.unknown(name) and policy_attributes.is_candidate(change.type, name):
+            if not policy_attributes.known(change.type, name) and name not in found:
+                found[name] = PolicyChange(change, name, "unmodelled", None, None, view.account, True, False)
+    return list(found.values())
+
+
+def _shape(document: str) -> str:
+    """The kind a document's shape says: a Principal makes it a resource (or trust) policy."""
+    return "resource" if any("Principal" in s or "NotPrincipal" in s for s in statements(document) or []) else "identity"
 
 
 # --- conditions -----------------------------------------------------------------------
@@ -338,77 +484,6 @@ def _tests(condition: str) -> dict[tuple[str, str], tuple[list[str], str, str]]:
     return tests
 
 
-# --- one resource ---------------------------------------------------------------------
-
-
-def analyze(
-    address: str,
-    kind: str,
-    before: Any,
-    after: Any,
-    *,
-    unknown: bool = False,
-    read_policy: bool = False,
-    account: str | None = None,
-    depends_on: list[str] | None = None,
-) -> list[Risk]:
-    """Risks of one policy document changing from `before` to `after` (either may be None)."""
-    if unknown:
-        cause = f" (it depends on {', '.join(depends_on)})" if depends_on else ""
-        return [
-            Risk(
-                "medium",
-                address,
-                "policy unknown until apply",
-                f"the {kind} policy is {UNKNOWN}{cause}: wildcards, principals and conditions could not be checked; "
-                "plan again once that exists",
-            )
-        ]
-    old, new = grants(before) or set(), grants(after) or set()
-    findings: dict[str, Finding] = {}
-
-    def add(severity: str, title: str, why: str, item: str) -> None:
-        findings.setdefault(title, Finding(severity, why, [])).items.append(item)
-
-    for grant in sorted(new - old):
-        if grant.effect != "Allow" or _covered(grant, old):
-            continue
-        same = [o for o in old if o.effect == grant.effect and o[1:4] == grant[1:4]]
-        if same:
-            for o in same:
-                change = condition_change(o.condition, grant.condition)
-                if change:
-                    how, what = change
-                    severity = "medium" if how == "changed" else "high"
-                    add(severity, f"condition {how}", f"the grant may now apply where it did not: {what}", grant.text())
-            continue
-        broader = sorted(
-            o.resource
-            for o in old
-            if o.effect == "Allow"
-            and o[1:3] == grant[1:3]
-            and o.resource != grant.resource
-            and _wider(grant.resource, o.resource)
-        )
-        if broader:
-            add("high", "IAM: broader resource", "the same action now reaches more resources", f"{broader[0]} → {grant.resource}")
-        for severity, title, why, item in classify(grant, kind, read_policy, account):
-            add(severity, title, why, item)
-    if kind == "trust" and old:
-        added = sorted({g.principal for g in new} - {g.principal for g in old})
-        if added:
-            add("high", "trust policy: new principal", "a new principal may assume the role", ", ".join(added))
-    for grant in sorted(old - new):
-        if grant.effect == "Deny" and not _covered(grant, new):
-            add("medium", "Deny statement removed", "what it denied may now be allowed", grant.text())
-    risks = []
-    for title, finding in findings.items():
-        items = sorted(set(finding.items))
-        shown = "; ".join(items[:4]) + (f"; and {len(items) - 4} more" if len(items) > 4 else "")
-        risks.append(Risk(finding.severity, address, title, f"{finding.why}: {shown}"))
-    return risks
-
-
 def _covered(grant: Grant, others: set[Grant]) -> bool:
     """True if an existing grant of the same effect and principal, with the same or no condition, covers this one."""
     for o in others:
@@ -427,44 +502,15 @@ def _wider(pattern: str, narrower: str) -> bool:
     return wildcard_match(pattern, narrower) or wildcard_match(pattern, narrower.replace("*", "x"))
 
 
-def attachment_risks(address: str, before: list[str], after: list[str], unknown: bool) -> list[Risk]:
-    """Managed policies newly attached: AWS's administrative ones are high, other *FullAccess medium."""
-    risks = []
-    for arn in sorted(set(after) - set(before)):
-        name = str(arn).rsplit("/", 1)[-1]
-        if not str(arn).startswith("arn:aws:iam::aws:policy/"):
-            continue
-        if name in ADMIN_POLICIES:
-            risks.append(Risk("high", address, "admin managed policy attached", f"{name} grants administration or write: {arn}"))
-        elif name.endswith("FullAccess"):
-            risks.append(Risk("medium", address, "full-access managed policy attached", f"{name} grants every action: {arn}"))
-    if unknown:
-        risks.append(
-            Risk(
-                "medium", address, "attached policy unknown until apply", f"the policy ARN is {UNKNOWN}: it could not be checked"
-            )
-        )
-    return risks
+def attached(change: Change) -> list[str]:
+    """The managed policy ARNs an attachment change adds (none when it is destroyed)."""
+    attribute = ATTACHMENTS[change.type]
+    if change.destroys:
+        return []
+    return sorted(set(_strings(change.after.get(attribute))) - set(_strings(change.before.get(attribute))))
 
 
-def lambda_permission_risks(address: str, values: dict[str, Any], account: str | None) -> list[Risk]:
-    """aws_lambda_permission: who may invoke, and whether a service principal is tied to a source."""
-    principal = str(values.get("principal") or "")
-    scoped = values.get("source_arn") or values.get("source_account") or values.get("principal_org_id")
-    if principal == "*":
-        url = " through a function URL without auth" if values.get("function_url_auth_type") == "NONE" else ""
-        severity = "medium" if scoped and not url else "high"
-        return [Risk(severity, address, "public Lambda permission", f"anyone may invoke the function{url}: principal *")]
-    if principal.endswith(".amazonaws.com") and not scoped:
-        return [
-            Risk(
-                "medium",
-                address,
-                "Lambda permission without source ARN or account",
-                f"any account's {principal} may invoke the function (confused deputy): set source_arn or source_account",
-            )
-        ]
-    other = _account(principal)
-    if other and account and other != account:
-        return [Risk("medium", address, "cross-account Lambda permission", f"account {other} may invoke the function")]
-    return []
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value or [] if isinstance(v, str)]

@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from scripts.common import BUILD, ROOT, UserError
-from scripts.review import cost, render, sarif
+from scripts.review import cost, rego, render, sarif
 from scripts.review.model import Review
 from scripts.review.plan import load_plan
 from scripts.review.report import review
 from scripts.review.scan import scan_plan
+from scripts.review.sources import Sources
 
 PLAN_DIR = BUILD / "plans"
 SUFFIXES = (".tfplan", ".tfplan.json", ".review.md", ".review.full.md", ".review.json", ".review.sarif")
@@ -90,21 +91,40 @@ def write_review(
     repo_root: Path | None = None,
     masks: list[str] | tuple[str, ...] = (),
     checkov_severity: dict[str, str] | None = None,
+    policy: Path | None = None,
 ) -> Review:
     """Review a plan JSON file; write the markdown, JSON and SARIF reviews beside it (0600); return the review.
 
-    An unreadable or errored plan removes the plan, its JSON and any older reviews, then raises.
+    `policy`: the team's Rego folder (default: $REVIEW_POLICY, else policy/ when it exists).
+    An unreadable or errored plan, or a team rule that does not compile, removes the plan,
+    its JSON and any older reviews, then raises.
     """
     stem = stem_of(plan_json)
     try:
         plan = load_plan(plan_json)
+        where = rego.folder(policy)
+        team_rules = rego.TeamRules.load(where) if where is not None else None
     except UserError:
         _discard(plan_json.parent, stem)
         raise
+    sources = Sources.locate(plan, env)
     scanned = scan_plan(plan_json, repo_root or ROOT / "terraform") if scan else None
-    result = review(
-        plan, env, cost.load_usage(usage_file), scanned, masks=masks, checkov_severity=checkov_severity, context=context()
-    )
+    try:
+        result = review(
+            plan,
+            env,
+            cost.load_usage(usage_file),
+            scanned,
+            masks=masks,
+            checkov_severity=checkov_severity,
+            context=context(),
+            sources=sources,
+            team_rules=team_rules,
+            plan_text=plan_json.read_text() if team_rules else None,
+        )
+    except UserError:
+        _discard(plan_json.parent, stem)
+        raise
     markdown = render.render_markdown(result)
     full_file = plan_json.parent / f"{stem}.review.full.md"
     pointer = f"The full review is {full_file.name} (and {stem}.review.json) in the job's artifacts."
@@ -115,8 +135,7 @@ def write_review(
     else:
         full_file.unlink(missing_ok=True)
     write_private(plan_json.parent / f"{stem}.review.json", render.render_json(result))
-    root_file = f"terraform/envs/{env}/main.tf"  # code scanning needs a file; the plan names no line
-    write_private(plan_json.parent / f"{stem}.review.sarif", sarif.render_sarif(result, root_file))
+    write_private(plan_json.parent / f"{stem}.review.sarif", sarif.render_sarif(result, sources))
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         with open(summary, "a", encoding="utf-8") as handle:  # the runner's own file: append, keep its mode

@@ -11,11 +11,12 @@ with the X-Aws-Parameters-Secrets-Token check, the TTL cache and the settings va
 and secrets through /aws/reference/secretsmanager/<name>. docs/extension-emulation.md
 tables each behaviour against what AWS documents and the test that holds it.
 
-It reads from the sandbox with the function's own permissions: each request is checked
-against the policies of the function's role (scripts/iam/policy.py) in the request context
-AWS would supply (scripts/iam/context.py) before the value is fetched, so a name outside the
-function's paths is refused as on AWS. Upstream refusals answer HTTP 400 (as observed on the
-managed layer) and log the cause (never a value) to the function's log. Before the first
+It reads from the sandbox with the function's own permissions: each request is decided by
+scripts/iam/authorizer.py with every policy AWS would apply (the role's policies and permission
+boundary, the secret's resource policy, the key policy when the service decrypts, the
+cross-account rule) in the request context AWS would supply, before the value is returned, so
+a name outside the function's paths is refused as on AWS. Upstream refusals answer HTTP 400
+(as observed on the managed layer) and log the cause (never a value) to the function's log. Before the first
 INVOKE event (the INIT phase) it answers 400, as the real one does. Where the managed layer
 documents nothing, the emulation answers as AWS's open-source Secrets Manager Agent does:
 its check order, its refusals of X-Forwarded-For and unknown query parameters, its
@@ -49,7 +50,9 @@ from typing import Any
 
 from scripts.iam import context as iam_context
 from scripts.iam import policy as iam_policy
-from scripts.iam.roles import document, role_policies
+from scripts.iam.authorizer import Authorizer, Key
+from scripts.iam.roles import document, role_permissions
+from scripts.sandbox.credentials import MACHINERY_ENV
 
 NAME = "parameters-secrets-emulator"
 SECRET_REFERENCE = "/aws/reference/secretsmanager/"
@@ -163,7 +166,21 @@ class Backend:
             seconds = timeout_ms / 1000 if timeout_ms else None  # 0 means no timeout
             return Config(connect_timeout=seconds, read_timeout=seconds, retries={"max_attempts": 1})
 
-        self._session = boto3.session.Session()
+        # The emulation's own session (the runner's SANDBOX_EMULATION_* variables) when the sandbox gave it one: its
+        # lookups and the reads it has decided are not the function's calls. Else (a test's plain moto) the default chain.
+        machinery = {
+            name: os.environ.get(MACHINERY_ENV + name)
+            for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+        }
+        self._session = (
+            boto3.session.Session(
+                aws_access_key_id=machinery["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=machinery["AWS_SECRET_ACCESS_KEY"],
+                aws_session_token=machinery["AWS_SESSION_TOKEN"],
+            )
+            if machinery["AWS_ACCESS_KEY_ID"]
+            else boto3.session.Session()
+        )
         self._ssm = self._session.client("ssm", config=config(settings.parameters_timeout_ms))
         self._secrets = self._session.client("secretsmanager", config=config(settings.secrets_timeout_ms))
         self._kms = self._session.client("kms", config=config(0))
@@ -174,54 +191,85 @@ class Backend:
         self.settings = settings
         lambda_client = self._session.client("lambda")
         self.role_arn = lambda_client.get_function_configuration(FunctionName=function_name)["Role"]
-        # The function's permissions, read once when the extension starts (INIT).
-        self.policies = load_role_policies(self._session, function_name)
+        self._clients: dict[tuple[str, str], Any] = {}  # (service, account) -> a client of another account
+        # The function's permissions, read once when the extension starts (INIT); the secrets' and keys'
+        # policies once per resource when first read (scripts/iam/authorizer.py applies every one).
+        permissions = role_permissions(self._session.client("iam"), self.role_arn)
+        self.policies = permissions.policies
+        self.authorizer = Authorizer(
+            role_arn=self.role_arn,
+            session_name=function_name,
+            region=self.region,
+            identity_policies=permissions.policies,
+            permission_boundary=permissions.boundary,
+            principal_tags=permissions.tags,
+            role_id=permissions.role_id,
+            resource_policy=self._resource_policy,
+            key=self._key,
+        )
 
     def request_context(self) -> dict[str, Any]:
         """The context AWS supplies for the function's own calls (its role session, over HTTPS)."""
-        return iam_context.for_function(role_arn=self.role_arn, session_name=self.function_name, region=self.region)
+        return self.authorizer.context()
+
+    def _client(self, service: str, arn: str) -> Any:
+        """The client for a resource: this account's, or (for an ARN in another account) one that asks the
+        sandbox's moto for that account (its x-moto-account-id header), as AWS reads the resource where it is."""
+        parts = arn.split(":", 5)
+        account = parts[4] if len(parts) == 6 and parts[0] == "arn" and parts[4] else self.account
+        if account == self.account:
+            return {"secretsmanager": self._secrets, "kms": self._kms, "ssm": self._ssm}[service]
+        if (service, account) not in self._clients:
+            client = self._session.client(service, config=self._secrets.meta.config)
+
+            def select_account(request: Any, **_: Any) -> None:
+                request.headers["x-moto-account-id"] = account
+
+            client.meta.events.register("before-sign.*.*", select_account)
+            self._clients[(service, account)] = client
+        return self._clients[(service, account)]
+
+    def _resource_policy(self, secret_arn: str) -> dict[str, Any] | None:
+        """The secret's resource policy (GetResourcePolicy), or None when it has none."""
+        raw = self._call(self._client("secretsmanager", secret_arn).get_resource_policy, SecretId=secret_arn).get(
+            "ResourcePolicy"
+        )
+        return document(raw) if raw else None
+
+    def _key(self, key_id: str) -> Key:
+        """A KMS key: its ARN, its key policy (GetKeyPolicy), and whether AWS manages it."""
+        client = self._client("kms", key_id)
+        metadata = self._call(client.describe_key, KeyId=key_id)["KeyMetadata"]
+        if metadata.get("KeyManager") == "AWS":
+            return Key(metadata["Arn"], aws_managed=True)
+        raw = self._call(client.get_key_policy, KeyId=metadata["Arn"], PolicyName="default").get("Policy")
+        return Key(metadata["Arn"], document(raw) if raw else None)
+
+    def _refuse_unless_allowed(self, result: iam_policy.Result, what: str, message: str) -> None:
+        for problem in result.problems:
+            log(self.settings, "WARN", f"IAM evaluation of {what}: {problem}")
+        if not result.allowed:  # "undecided" (a Deny AWS documents no outcome for) is refused too
+            raise Refused(f"AccessDeniedException: {message} ({result.decision.replace('_', ' ')})")
 
     def authorize(self, action: str, resource: str) -> None:
-        result = iam_policy.decide(self.policies, action, resource, self.request_context())
-        for problem in result.problems:
-            log(self.settings, "WARN", f"IAM evaluation of {action} on {resource}: {problem}")
-        if result.decision != "allowed":
-            raise Refused(
-                f"AccessDeniedException: the function's role is not authorized to perform {action} "
-                f"on {resource} ({result.decision.replace('_', ' ')})"
-            )
+        """The role's policies, its permission boundary, the secret's resource policy, the cross-account rule."""
+        result = self.authorizer.authorize(action, resource)
+        self._refuse_unless_allowed(
+            result, f"{action} on {resource}", f"the function's role is not authorized to perform {action} on {resource}"
+        )
 
     def authorize_decrypt(self, service: iam_context.Service, key_id: str | None, item_arn: str, version_id: str | None) -> None:
         """kms:Decrypt as KMS decides it when `service` decrypts for the function: the role's policies and the
-        key policy, in the context KMS sees (kms:ViaService, kms:CallerAccount, the encryption context)."""
-        if not key_id or key_id.startswith("alias/aws/"):  # the AWS managed key aws/<service>
-            key_arn = f"arn:aws:kms:{self.region}:{self.account}:{key_id or 'alias/aws/' + service}"
-            key_policy = iam_context.aws_managed_key_policy(service, self.region, self.account)
-        else:
-            metadata = self._call(self._kms.describe_key, KeyId=key_id)["KeyMetadata"]
-            key_arn = metadata["Arn"]
-            if metadata.get("KeyManager") == "AWS":
-                key_policy = iam_context.aws_managed_key_policy(service, self.region, self.account)
-            else:
-                key_policy = document(self._call(self._kms.get_key_policy, KeyId=key_arn, PolicyName="default")["Policy"])
-        context = iam_context.for_decrypt_via(
-            self.request_context(),
-            service,
-            encryption=iam_context.encryption_context(service, item_arn, version_id),
-            key_account=key_arn.split(":")[4],
+        key policy (KMS's default key policy when the key has none, the AWS managed key's for aws/<service>),
+        in the context KMS sees (kms:ViaService, kms:CallerAccount, the encryption context)."""
+        key_arn = self.authorizer.key(key_id, service, item_arn.split(":")[4]).arn
+        result = self.authorizer.authorize_decrypt(service, key_id, item_arn, version_id)
+        self._refuse_unless_allowed(
+            result,
+            f"kms:Decrypt on {key_arn}",
+            f"{service} could not decrypt {item_arn}: the function's role is not authorized to perform kms:Decrypt on "
+            f"{key_arn} through {service}; the role's policy and the key policy must both allow it",
         )
-        principal = iam_context.session_arn(self.role_arn, self.function_name)
-        result = iam_policy.decide(
-            self.policies, "kms:Decrypt", key_arn, context, resource_policy=key_policy, principal=principal
-        )
-        for problem in result.problems:
-            log(self.settings, "WARN", f"IAM evaluation of kms:Decrypt on {key_arn}: {problem}")
-        if result.decision != "allowed":
-            raise Refused(
-                f"AccessDeniedException: {service} could not decrypt {item_arn}: the function's role is not authorized "
-                f"to perform kms:Decrypt on {key_arn} through {service} ({result.decision.replace('_', ' ')}; "
-                "the role's policy and the key policy must both allow it)"
-            )
 
     def parameter_arn(self, name: str) -> str:
         if name.startswith("arn:"):
@@ -270,7 +318,7 @@ class Backend:
         knows them when it authorizes; here one DescribeSecret per secret stands in for that."""
         key = ("secretsmanager", secret_id)
         if key not in self._descriptions:
-            self._descriptions[key] = self._call(self._secrets.describe_secret, SecretId=secret_id)
+            self._descriptions[key] = self._call(self._client("secretsmanager", secret_id).describe_secret, SecretId=secret_id)
         return self._descriptions[key]
 
     def get_secret(self, secret_id: str, stage: str | None, version_id: str | None) -> dict[str, Any]:
@@ -283,7 +331,7 @@ class Backend:
         kwargs = {k: v for k, v in kwargs.items() if v}
         if version_id:
             kwargs["VersionId"] = version_id
-        secret = self._call(self._secrets.get_secret_value, **kwargs)
+        secret = self._call(self._client("secretsmanager", arn).get_secret_value, **kwargs)
         # Secrets Manager decrypts with the caller's permissions: the value is not returned unless KMS allows.
         self.authorize_decrypt("secretsmanager", described.get("KmsKeyId"), arn, secret.get("VersionId"))
         return secret
@@ -312,12 +360,6 @@ class Backend:
             raise BackendUnavailable(f"network error: {type(exc).__name__}") from None
         response.pop("ResponseMetadata", None)
         return response
-
-
-def load_role_policies(session: Any, function_name: str) -> list[dict[str, Any]]:
-    """Every identity policy document of the role a function runs as."""
-    role_arn = session.client("lambda").get_function_configuration(FunctionName=function_name)["Role"]
-    return role_policies(session.client("iam"), role_arn)
 
 
 ROUTES = {

@@ -9,9 +9,14 @@ matters here, so rotate() plays Secrets Manager's part, in AWS's order:
   3. moto's RotateSecret with the function's ARN, RotationRules and RotateImmediately=True:
      the secret gets RotationEnabled, and the token's version is created empty and AWSPENDING;
      moto "invokes" the function through its Docker-less Lambda, which runs no code;
-  4. the four steps, in order, through invoke_step (the local runner in `make rotate`); the
-     first failure stops the rotation and leaves the token AWSPENDING, as on AWS.
+  4. the four steps, in order, through invoke_step (the local runner in `make rotate`), each
+     event naming the secret by its ARN as Secrets Manager's do; the first failure stops the
+     rotation and leaves the token AWSPENDING, as on AWS.
 Where the sandbox differs from AWS (docs/rotation.md):
+  - the schedule: moto knows only RotationRules.AutomaticallyAfterDays. A secret's `days` is
+    recorded as declared; a schedule_expression is not played (schedule() says what stands in
+    for it); duration and rotate_immediately are not played either: the sandbox never rotates
+    by itself, `make rotate` rotates now;
   - it runs synchronously and once: AWS runs the steps asynchronously and retries a failed
     rotation by itself, with the same token (retry() plays one such retry);
   - a secret with no version: AWS creates the empty AWSPENDING version and the function
@@ -27,6 +32,7 @@ Version ids only in every message, never values.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -44,7 +50,7 @@ from scripts.rotation_status import (
 )
 
 STEPS = ("createSecret", "setSecret", "testSecret", "finishSecret")
-DEFAULT_DAYS = 30  # the stack's rotation.days default
+DEFAULT_DAYS = 30  # what the sandbox records for a schedule it cannot express in days
 
 # invoke_step(event) -> (error as Lambda reports it (errorType, errorMessage) or None, log path)
 InvokeStep = Callable[[dict[str, str]], tuple[dict[str, Any] | None, Path | str | None]]
@@ -84,7 +90,7 @@ def begin(
     if not function_arn:
         raise UserError(
             f"{secret_id}: RotateSecret refused: no rotation function is configured for the secret; "
-            "deploy the stack with rotation = { enabled = true }"
+            'declare a rotation with the secret (rotation = { strategy = "generated", days = 30 }), then make deploy'
         )
     if not versions:
         raise UserError(
@@ -113,10 +119,35 @@ def retry(client: Any, secret_id: str, invoke_step: InvokeStep, *, region: str |
     return run_steps(client, secret_id, token, invoke_step, region=region)
 
 
+def schedule(days: int | None, schedule_expression: str | None) -> tuple[int, str]:
+    """The AutomaticallyAfterDays the sandbox records for a declared schedule, and what it says about it (or "").
+
+    moto 5.2.5 knows RotationRules.AutomaticallyAfterDays only (provider 3.39's rotation rules
+    too): `days` is recorded as declared; `rate(N days)` as N days; any other expression (hours,
+    cron) is not played and DEFAULT_DAYS stands in, said once.
+    """
+    if days is not None:
+        return int(days), ""
+    if schedule_expression:
+        match = re.fullmatch(r"rate\(\s*(\d+)\s+days?\s*\)", schedule_expression.strip())
+        if match and 1 <= int(match.group(1)) <= 1000:
+            return int(match.group(1)), ""
+        return DEFAULT_DAYS, (
+            f"schedule_expression {schedule_expression} is not played in the sandbox (moto knows only days): "
+            f"rotation enabled with AutomaticallyAfterDays={DEFAULT_DAYS} instead; make rotate rotates now"
+        )
+    return DEFAULT_DAYS, ""
+
+
 def run_steps(client: Any, secret_id: str, token: str, invoke_step: InvokeStep, *, region: str | None = None) -> str:
-    """The four steps for `token`; the first failure stops the rotation and leaves the token AWSPENDING."""
+    """The four steps for `token`; the first failure stops the rotation and leaves the token AWSPENDING.
+
+    Each event names the secret by its ARN: "SecretId – The ARN of the secret to rotate" (AWS,
+    Rotation by Lambda function).
+    """
+    arn = client.describe_secret(SecretId=secret_id)["ARN"]
     for name in STEPS:
-        error, log_path = invoke_step({"Step": name, "SecretId": secret_id, "ClientRequestToken": token})
+        error, log_path = invoke_step({"Step": name, "SecretId": arn, "ClientRequestToken": token})
         if error is not None:
             raise UserError(
                 f"{secret_id}: rotation failed at {name} ({error.get('errorType')}: {error.get('errorMessage')}); "

@@ -24,7 +24,6 @@ import contextlib
 import json
 import os
 import queue
-import secrets
 import select
 import stat
 import subprocess
@@ -42,7 +41,7 @@ from typing import Any
 
 from scripts.common import ROOT, SANDBOX_DIR, UserError, run_main, say
 from scripts.package import LAYER_ZIP, PACKAGES, lambda_hash
-from scripts.sandbox import isolation, server
+from scripts.sandbox import credentials, isolation, server
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 LOG_DIR = SANDBOX_DIR / "logs"
@@ -183,17 +182,10 @@ def _unzip(archive: Path, target: Path) -> None:
                 path.chmod(mode)
 
 
-def _credentials() -> dict[str, str]:
-    """Fresh session credentials for one execution environment (the sandbox accepts any)."""
-    return {
-        "AWS_ACCESS_KEY_ID": "ASIA" + secrets.token_hex(8).upper(),
-        "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
-        "AWS_SESSION_TOKEN": secrets.token_urlsafe(48),
-    }
-
-
-def lambda_environment(config: dict[str, Any], region: str, task: Path, runtime_api: str) -> dict[str, str]:
-    """The variables Lambda sets for a Python function, plus the function's own."""
+def lambda_environment(config: dict[str, Any], region: str, task: Path, runtime_api: str, endpoint: str = "") -> dict[str, str]:
+    """The variables Lambda sets for a Python function, plus the function's own. The session credentials
+    are fresh for each execution environment and stand for the function's role (session name: the
+    function's name): the sandbox at `endpoint` knows them as that role session (server.session_credentials)."""
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "LANG": "en_US.UTF-8",
@@ -210,7 +202,7 @@ def lambda_environment(config: dict[str, Any], region: str, task: Path, runtime_
         "AWS_LAMBDA_RUNTIME_API": runtime_api,
         "LAMBDA_TASK_ROOT": str(task),
         "LAMBDA_RUNTIME_DIR": str(BOOTSTRAP.parent),
-        **_credentials(),
+        **server.session_credentials(endpoint, config["Role"], config["FunctionName"]),
     }
     env.update(config.get("Environment", {}).get("Variables", {}))
     return env
@@ -339,7 +331,7 @@ class ExecutionEnvironment:
         self.api = ExtensionsApi(self.config["FunctionName"], self.config["Handler"])
         # Every AWS SDK call, the extension emulation's and the function's own, goes to the sandbox.
         self.env = {
-            **lambda_environment(self.config, self.region, self.task, self.api.address),
+            **lambda_environment(self.config, self.region, self.task, self.api.address, self.endpoint),
             "AWS_ENDPOINT_URL": self.endpoint,
         }
         network = "its own network namespace" if self.isolated else "the host's loopback (no user namespaces here)"
@@ -361,8 +353,12 @@ class ExecutionEnvironment:
             if extensions_dir.is_dir()
             else []
         )
+        # The extension emulation decides the extension path itself; its own lookups are signed with a session of its
+        # own (credentials.MACHINERY_ROLE), given to extension processes only: the handler's SDK calls are the function's.
+        machinery = server.session_credentials(self.endpoint, credentials.MACHINERY_ROLE, "extension-emulation")
+        env = {**self.env, **{credentials.MACHINERY_ENV + name: value for name, value in machinery.items()}}
         self.processes = [
-            subprocess.Popen([str(p)], env=self.env, cwd=self.opt, stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
+            subprocess.Popen([str(p)], env=env, cwd=self.opt, stdout=self.log, stderr=self.log, stdin=subprocess.DEVNULL)
             for p in executables
         ]
 

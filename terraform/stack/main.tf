@@ -25,6 +25,12 @@ locals {
   # Built from its parts, not read from the function: the function's own role policy names it
   # (the function depends on that policy), and each rotation is given the same string.
   rotation_function_arn = "arn:${data.aws_partition.current.partition}:lambda:${var.region}:${module.access_policy.account_id}:function:${local.rotation_function_name}"
+  # Unset: at once, except a json secret whose value the kit generates: created empty, its object must be put first.
+  rotate_immediately = {
+    for key, s in var.secrets : key => (
+      s.rotation.rotate_immediately != null ? s.rotation.rotate_immediately : !(s.format == "json" && s.rotation.strategy == "generated")
+    )
+  }
   rotation_lambda_arns = {
     for key, s in var.secrets : key => (s.rotation.strategy == "generated" ? local.rotation_function_arn : s.rotation.lambda_arn)
     if s.rotation.strategy != "none"
@@ -142,7 +148,7 @@ module "secret" {
   rotation_days                = coalesce(each.value.rotation.days, 30)
   rotation_schedule_expression = each.value.rotation.schedule_expression
   rotation_duration            = each.value.rotation.duration
-  rotate_immediately           = each.value.rotation.rotate_immediately
+  rotate_immediately           = local.rotate_immediately[each.key]
   tags                         = local.tags
 
   # The rotation resource (rotate_immediately) makes Secrets Manager invoke the function at

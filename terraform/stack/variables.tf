@@ -50,7 +50,7 @@ variable "secrets" {
       days                = optional(number)
       schedule_expression = optional(string)
       duration            = optional(string)
-      rotate_immediately  = optional(bool, true)
+      rotate_immediately  = optional(bool)
       lambda_arn          = optional(string)
       fields              = optional(list(string))
       length              = optional(number, 32)
@@ -69,7 +69,8 @@ variable "secrets" {
     rotation.strategy: none (default); generated (the kit's rotation function writes a value from
     GetRandomPassword with the length and character options here, for a json secret only into
     `fields`); lambda (your own rotation function, `lambda_arn`, e.g. for a database). A schedule
-    by `days` or `schedule_expression`, with `duration` and `rotate_immediately`.
+    by `days` or `schedule_expression`, with `duration` and `rotate_immediately` (unset: true, but false
+    for a json secret with strategy generated: created empty, its object must be put before it can rotate).
   EOT
   default     = {}
 

@@ -74,6 +74,115 @@ def test_rotate_then_smoke_reads_the_new_value_and_previous(checkout: Checkout) 
     assert "FAIL" not in smoke and re.search(r"AWSPREVIOUS of \S+ +same sha256 as stored, version", smoke)
 
 
+STAGES = """
+import json
+from scripts.sandbox import server
+sm = server.client(server.require_up(), "secretsmanager", "us-east-1")
+names = [s["Name"] for page in sm.get_paginator("list_secrets").paginate() for s in page["SecretList"]]
+print(json.dumps({name: sm.describe_secret(SecretId=name)["VersionIdsToStages"] for name in sorted(names)}))
+"""
+DB_AROUND_THE_PASSWORD = """
+import json, sys
+sys.path.insert(0, "lambda_src")
+import rotation
+from scripts.sandbox import server
+sm = server.client(server.require_up(), "secretsmanager", "us-east-1")
+read = lambda stage: sm.get_secret_value(SecretId="/sandbox/demo/secrets/db", VersionStage=stage)["SecretString"]
+old, new = read("AWSPREVIOUS"), read("AWSCURRENT")
+(a, b), (c, d) = rotation.field_spans(old)["password"], rotation.field_spans(new)["password"]
+kept, changed = old[:a] == new[:c] and old[b:] == new[d:], old[a:b] != new[c:d]
+print(json.dumps({"kept": kept, "changed": changed, "keys": sorted(json.loads(new))}))
+"""
+
+
+def _python(checkout: Checkout, code: str) -> dict:
+    """Run `code` with the checkout's Python against its sandbox; it prints one JSON line (ids, booleans: no values)."""
+    python = checkout.path / ".venv/bin/python"
+    done = subprocess.run(
+        [str(python), "-c", code], cwd=checkout.path, env=checkout.env, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
+
+
+def _current(stages: dict[str, list[str]]) -> str:
+    return next(version for version, labels in stages.items() if "AWSCURRENT" in labels)
+
+
+def test_name_rotates_one_json_secret_and_keeps_its_other_fields(checkout: Checkout) -> None:
+    """make rotate NAME=<the JSON db secret>: only its AWSCURRENT moves (every other secret's versions unchanged); its
+    new text is the old one with only the password's value replaced, byte for byte; smoke compares it field by field."""
+    before = _python(checkout, STAGES)
+    output = ok(checkout.make("rotate", "NAME=/sandbox/demo/secrets/db"))
+    assert "rotating 1 secret(s)" in output and "/sandbox/demo/secrets/db: rotated" in output
+    after = _python(checkout, STAGES)
+    changed = sorted(name for name in after if after[name] != before[name])
+    assert changed == ["/sandbox/demo/secrets/db"], changed
+    db = after["/sandbox/demo/secrets/db"]
+    assert _current(db) != _current(before["/sandbox/demo/secrets/db"]) and db[_current(before["/sandbox/demo/secrets/db"])] == [
+        "AWSPREVIOUS"
+    ]
+    assert _python(checkout, DB_AROUND_THE_PASSWORD) == {"kept": True, "changed": True, "keys": ["password", "username"]}
+    smoke = ok(checkout.make("smoke", "APP=demo"))
+    assert re.search(rf"PASS  read secrets/db +same sha256 as stored, version {_current(db)[:8]}, 2 fields same", smoke), smoke
+
+
+def test_a_secret_not_opted_in_is_refused_naming_the_opt_in(checkout: Checkout) -> None:
+    """strategy none (the default): refused in one line that says how to opt in; nothing rotates."""
+    before = _python(checkout, STAGES)
+    result = checkout.make("rotate", "NAME=/sandbox/orders/secrets/shipping_api_key")
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert result.returncode == 2 and errors, result.stderr[-2000:]
+    assert "/sandbox/orders/secrets/shipping_api_key is not opted in to rotation (strategy none)" in errors[0]
+    assert (
+        'rotation = { strategy = "generated", days = 30 }' in errors[0] and "terraform/envs/sandbox/terraform.tfvars" in errors[0]
+    )
+    assert _python(checkout, STAGES) == before
+
+
+def test_the_lambda_strategy_runs_the_users_function_and_smoke_sees_its_value(checkout: Checkout) -> None:
+    """orders' payment_token names its own function (apps/orders/rotate.py, deployed by the sandbox under the ARN's name):
+    AWSCURRENT moves to the version that function wrote, and the smoke test reads that version's hash."""
+    old = _current(_python(checkout, STAGES)["/sandbox/orders/secrets/payment_token"])
+    output = ok(checkout.make("rotate", "NAME=/sandbox/orders/secrets/payment_token"))
+    token = re.search(r"/sandbox/orders/secrets/payment_token: rotated, AWSCURRENT is now version (\S+) ", output).group(1)
+    log = (checkout.path / ".sandbox/logs/sandbox-orders-rotate-payment-token.log").read_text()
+    assert f"createSecret: new provider token stored as version {token} of arn:aws:secretsmanager:" in log
+    assert f"finishSecret: AWSCURRENT moved from {old} to {token}" in log
+    assert _current(_python(checkout, STAGES)["/sandbox/orders/secrets/payment_token"]) == token != old
+    smoke = ok(checkout.make("smoke", "APP=orders"))
+    assert re.search(rf"PASS  read secrets/payment_token +same sha256 as stored, version {token[:8]}", smoke), smoke
+    assert re.search(rf"PASS  AWSPREVIOUS of secrets/payment_token +same sha256 as stored, version {old[:8]}", smoke), smoke
+    assert "FAIL" not in smoke
+
+
+def test_the_plan_refuses_generated_json_without_fields_and_reviews_the_staleness_budget(checkout: Checkout) -> None:
+    """Two edits of the tfvars, planned and never applied: the JSON secret's fields dropped (refused by the stack's
+    validation before any change), then the demo app's client TTL raised to 900 s (the review's budget rises 600 -> 1200 s)."""
+    tfvars = checkout.path / "terraform/envs/sandbox/terraform.tfvars"
+    original = tfvars.read_text()
+    try:
+        tfvars.write_text(original.replace(', fields = ["password"] }', " }", 1))
+        result = checkout.make("plan")
+        output = " ".join((result.stdout + result.stderr).split())
+        assert result.returncode != 0 and 'a json secret with strategy = "generated" needs rotation.fields' in output, output[
+            -2000:
+        ]
+        tfvars.write_text(
+            original.replace(
+                'source = "lambda_src"', 'source = "lambda_src"\n    environment = { SECRETS_CLIENT_TTL = "900" }', 1
+            )
+        )
+        planned = " ".join(ok(checkout.make("plan")).split())
+        assert (
+            "LOW staleness budget rises: " in planned
+            and "from 600 s to 1200 s: /sandbox/demo/secrets/db in sandbox-demo" in planned
+        )
+        assert "staleness budget of /sandbox/demo/secrets/db in sandbox-demo: up to 1200 s after make rotate" in planned
+        assert "staleness budget of /sandbox/orders/secrets/payment_token in sandbox-orders: up to 600 s" in planned
+    finally:
+        tfvars.write_text(original)
+
+
 class ArgvWatch:
     """Samples every process's command line while a command runs."""
 
@@ -247,7 +356,16 @@ def test_a_third_app_is_one_tfvars_entry_and_a_folder(checkout: Checkout) -> Non
     assert "app billing (sandbox-billing)" in output and "FAIL" not in output
     assert "PASS  policy denies every item of app billing" in output  # the others are denied billing's items
     assert "/sandbox/billing/secrets/stripe_key: demo value set" in output
-    ok(checkout.make("put-secret", "NAME=/sandbox/billing/secrets/stripe_key", stdin="sk-" + secrets.token_hex(8)))
+    canary = "CANARY-" + secrets.token_hex(12)
+    ok(checkout.make("put-secret", "NAME=/sandbox/billing/secrets/stripe_key", stdin=canary))
+    # make invoke with an event file: a handler that (by mistake) logs and returns the value gets it masked in both.
+    event = checkout.path.parent / "leak.json"
+    event.write_text('{"leak": true}')
+    invoked = checkout.make("invoke", "APP=billing", f"EVENT_FILE={event}")
+    output = invoked.stdout + invoked.stderr
+    assert invoked.returncode == 0 and canary not in output, output[-2000:]
+    assert output.count("(masked: /sandbox/billing/secrets/stripe_key)") == 2, output[-2000:]
+    assert '"key_length": ' in ok(checkout.make("invoke", "APP=billing", 'EVENT={"leak": false}'))
     smoke = ok(checkout.make("smoke", "APP=billing"))
     assert "app billing (sandbox-billing)" in smoke and "app demo (sandbox-demo)" not in smoke and "FAIL" not in smoke
     rotated = ok(checkout.make("rotate", "APP=billing"))
@@ -272,7 +390,11 @@ import smoke_probe
 
 @smoke_probe.answers
 def handler(event, context):
-    return {"key_length": len(secrets_client.get_secret("secrets/stripe_key"))}
+    key = secrets_client.get_secret("secrets/stripe_key")
+    if event.get("leak"):  # a bug make invoke must not print: the value logged and returned
+        print("debug: key is " + key)
+        return {"key": key}
+    return {"key_length": len(key)}
 """
 
 

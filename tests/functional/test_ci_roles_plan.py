@@ -31,7 +31,7 @@ def arns(kind: str, after: dict[str, object], region: str) -> list[str]:
         return [regional.format("logs") + f":log-group:{after['name']}"]
     if kind == "aws_ssm_parameter":
         return [regional.format("ssm") + f":parameter{after['name']}"]
-    if kind == "aws_secretsmanager_secret":
+    if kind in ("aws_secretsmanager_secret", "aws_secretsmanager_secret_rotation"):
         return [regional.format("secretsmanager") + f":secret:{after['name']}-Ab12Cd"]
     raise AssertionError(f"no ARN format for {kind}: add one here and its needs in scripts/ci/roles.py")
 
@@ -54,11 +54,16 @@ def test_the_roles_cover_every_resource_of_a_real_dev_plan() -> None:
         "aws_secretsmanager_secret",
     }
     role_of = {c.get("module_address"): c["change"]["after"]["name"] for c in created if c["type"] == "aws_iam_role"}
+    secret_of = {
+        c.get("module_address"): c["change"]["after"]["name"] for c in created if c["type"] == "aws_secretsmanager_secret"
+    }
     wrong = []
     for change in created:
         need, after = roles.NEEDS[change["type"]], change["change"]["after"]
         if change["type"] == "aws_iam_role_policy":
             after = {**after, "name": role_of[change.get("module_address")]}
+        if change["type"] == "aws_secretsmanager_secret_rotation":  # its secret's id: unknown until apply, its module's secret
+            after = {**after, "name": secret_of[change.get("module_address")]}
         for arn in arns(change["type"], after, region):
             for action in need.reads:
                 if iam.evaluate([policies["plan"]], action, arn, context) != "allowed":
@@ -66,8 +71,9 @@ def test_the_roles_cover_every_resource_of_a_real_dev_plan() -> None:
             for action in need.reads + need.writes:
                 if iam.evaluate([policies["apply"]], action, arn, context) != "allowed":
                     wrong.append(("apply", action, arn))
-        for layer in after.get("layers") or []:
-            if iam.evaluate([policies["apply"]], "lambda:GetLayerVersion", layer, context) != "allowed":
+        for layer in after.get("layers") or []:  # AWS's public layer: its own policy lets every account read it
+            public = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "lambda:GetLayerVersion", "Resource": layer}]}
+            if iam.evaluate([policies["apply"]], "lambda:GetLayerVersion", layer, context, resource_policy=public) != "allowed":
                 wrong.append(("apply", "lambda:GetLayerVersion", layer))
     assert wrong == []
     assert any(after_layers for c in created if (after_layers := c["change"]["after"].get("layers")))

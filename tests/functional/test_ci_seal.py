@@ -20,7 +20,7 @@ import pytest
 from scripts import toolchain
 from scripts.ci import seal
 from scripts.common import UserError, run
-from scripts.sandbox import bridge
+from scripts.sandbox import bridge, server
 from scripts.terraform import terraform_env
 from tests.conftest import moto_server
 
@@ -52,7 +52,7 @@ class Root:
         self.name = f"/seal/{directory.name[:40]}/config/url"  # one moto server for all: a name per test
         (directory / "main.tf").write_text(ROOT_TF.replace("{name}", self.name))
         (directory / "provider.tf").write_text(bridge.sandbox_provider(endpoint, "us-east-1"))
-        self.env = terraform_env(toolchain.CLI_CONFIG, directory / ".tf-data")
+        self.env = terraform_env(toolchain.CLI_CONFIG, directory / ".tf-data") | server.credentials_env(endpoint)
         self.terraform = toolchain.load().terraform
         self.tf("init", "-input=false", "-no-color")
 

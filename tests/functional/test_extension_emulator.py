@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -12,11 +13,12 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 import secrets_client
 
-from scripts.sandbox.extension_emulator import NAME, TOKEN_HEADER, Backend, Emulator, Settings, make_server
+from scripts.sandbox.extension_emulator import NAME, SECRET_REFERENCE, TOKEN_HEADER, Backend, Emulator, Settings, make_server
 from tests.conftest import free_port
 from tests.functional.conftest import App
 
@@ -617,3 +619,146 @@ def test_a_client_that_takes_no_answer_is_cut_off_with_one_line(
         server.shutdown()
         server.server_close()
     assert lines == [f"[{NAME}] WARN slow client: took no answer within 0.5 s; connection closed"], lines
+
+
+# --- Every policy AWS applies to the function's reads (issue 21): the secret's resource policy, the key policy,
+# --- the cross-account rule. Each read goes over real HTTP through the emulation, against the real moto server.
+
+OTHER_ACCOUNT = "210987654321"
+
+
+@contextlib.contextmanager
+def serving_function(function: str) -> Iterator[int]:
+    """The emulation for `function` (a fresh execution environment: policies read anew) on a free port."""
+    port = free_port()
+    emulator = Emulator(Settings(http_port=port), Backend(function), TOKEN)
+    emulator.invoked.set()
+    server = make_server(emulator)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield port
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def read_secret(port: int, secret_id: str) -> tuple[int, bytes]:
+    return request(port, f"/secretsmanager/get?secretId={urllib.parse.quote(secret_id, safe='')}")
+
+
+def client_in(endpoint: str, account: str, service: str):  # noqa: ANN201 (boto3 clients have no common type)
+    """A client of the test moto server acting in another account (moto's x-moto-account-id header)."""
+    from tests.functional.conftest import client
+
+    found = client(endpoint, service)
+
+    def select(request: Any, **_: Any) -> None:
+        request.headers["x-moto-account-id"] = account
+
+    found.meta.events.register("before-sign.*.*", select)
+    return found
+
+
+def test_a_deny_in_the_secrets_resource_policy_refuses_the_read(
+    app: App, aws_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """IAM User Guide: "An explicit deny in either of these policies overrides the allow." The role allows the read; the
+    secret's own policy denies it: refused (400, AccessDeniedException) on both paths; without the policy, served."""
+    from tests.functional.conftest import client
+
+    sm = client(app.endpoint, "secretsmanager")
+    name = "/test/app/secrets/denied"
+    sm.create_secret(Name=name, SecretString="CANARY-denied")
+    role = client(app.endpoint, "iam").get_role(RoleName=app.function)["Role"]["Arn"]
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Principal": {"AWS": role}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}],
+    }
+    sm.put_resource_policy(SecretId=name, ResourcePolicy=json.dumps(deny))
+    with serving_function(app.function) as port:
+        status, body = read_secret(port, name)
+        assert status == 400 and json.loads(body)["__type"] == "AccessDeniedException"
+        reference = "/systemsmanager/parameters/get?withDecryption=true&name=" + urllib.parse.quote(
+            SECRET_REFERENCE + name, safe=""
+        )
+        assert request(port, reference)[0] == 400
+        assert read_secret(port, app.secret)[0] == 200  # the role's other secret, without such a policy
+    log = capsys.readouterr().err
+    assert "explicit deny" in log and "CANARY-denied" not in log
+    sm.delete_resource_policy(SecretId=name)
+    with serving_function(app.function) as port:
+        status, body = read_secret(port, name)
+        assert status == 200 and json.loads(body)["SecretString"] == "CANARY-denied"
+
+
+def test_a_key_policy_that_does_not_allow_the_account_refuses_decrypt(
+    cmk_items: dict[str, str], app: App, aws_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """KMS: no principal "has any permissions to a KMS key unless they are explicitly allowed ... in a key policy". The
+    role has kms:Decrypt on both keys; the key whose policy names only another role refuses the secret and the
+    SecureString it encrypts; the key with KMS's default policy (the account, so IAM) serves them."""
+    from tests.functional.conftest import client
+
+    closed_key = client(app.endpoint, "secretsmanager").describe_secret(SecretId=cmk_items["closed_secret"])["KmsKeyId"]
+    closed_parameter = "/test/app/secrets/closed_param"
+    client(app.endpoint, "ssm").put_parameter(
+        Name=closed_parameter, Value="CANARY-closed-param", Type="SecureString", KeyId=closed_key
+    )
+    with serving_function(cmk_items["granted_function"]) as port:
+        assert read_secret(port, cmk_items["secret"])[0] == 200
+        status, body = read_secret(port, cmk_items["closed_secret"])
+        assert status == 400 and json.loads(body)["__type"] == "AccessDeniedException"
+        quoted = urllib.parse.quote(closed_parameter, safe="")
+        assert request(port, f"/systemsmanager/parameters/get?name={quoted}&withDecryption=true")[0] == 400
+        assert request(port, f"/systemsmanager/parameters/get?name={quoted}")[0] == 200  # no decryption, no KMS
+    log = capsys.readouterr().err
+    assert "not authorized to perform kms:Decrypt" in log and "CANARY-closed" not in log
+
+
+def test_a_role_from_another_account_is_refused_without_the_secrets_policy(app: App, aws_env: str) -> None:
+    """Cross-account evaluation: "the resource-based policy in AccountB must allow the requester in AccountA". A secret in
+    another account, readable by the role's own policy: refused until the secret's policy names the role; and a secret
+    there under the AWS managed key stays refused (that key's policy serves its own account only)."""
+    from tests.functional.conftest import ACCOUNT, REGION, deploy_function
+
+    function = "test-app-xacct"
+    role = f"arn:aws:iam::{ACCOUNT}:role/{function}"
+    reader = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": "arn:aws:secretsmanager:*:*:secret:/shared/*",
+            },
+            {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"},
+        ],
+    }
+    deploy_function(app.endpoint, function, b"PK\x05\x06" + b"\x00" * 18, policy=reader)
+    sm, kms = client_in(app.endpoint, OTHER_ACCOUNT, "secretsmanager"), client_in(app.endpoint, OTHER_ACCOUNT, "kms")
+    key_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Allow", "Principal": {"AWS": role}, "Action": "kms:Decrypt", "Resource": "*"},
+        ],
+    }
+    key = kms.create_key(Description="shared", Policy=json.dumps(key_policy))["KeyMetadata"]["Arn"]
+    shared = sm.create_secret(Name="/shared/api", SecretString="CANARY-shared", KmsKeyId=key)["ARN"]
+    managed = sm.create_secret(Name="/shared/managed", SecretString="CANARY-managed")["ARN"]
+    assert shared.split(":")[4] == OTHER_ACCOUNT and REGION in shared
+    with serving_function(function) as port:
+        status, body = read_secret(port, shared)
+        assert status == 400 and json.loads(body)["__type"] == "AccessDeniedException"
+    grant = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": role}, "Action": "secretsmanager:GetSecretValue", "Resource": "*"}
+        ],
+    }
+    for arn in (shared, managed):
+        sm.put_resource_policy(SecretId=arn, ResourcePolicy=json.dumps(grant))
+    with serving_function(function) as port:
+        status, body = read_secret(port, shared)
+        assert status == 200 and json.loads(body)["SecretString"] == "CANARY-shared"
+        assert read_secret(port, managed)[0] == 400

@@ -31,7 +31,7 @@ def test_every_readme_source_is_fetched_at_the_tag(tmp_path: Path) -> None:
     repository = tmp_path / "lambda-secrets-kit.git"
     git("clone", "-q", "--bare", str(ROOT), str(repository))
     tag = f"v{module_docs.version()}"
-    git("tag", tag, "HEAD", cwd=repository)
+    git("tag", "-f", tag, "HEAD", cwd=repository)  # this checkout may hold the released tag elsewhere: the test tags HEAD
     git("tag", "v0.0.0-other", "HEAD~1", cwd=repository)  # a second tag: the right one must be chosen
     root = tmp_path / "root"
     root.mkdir()

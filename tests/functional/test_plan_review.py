@@ -19,7 +19,7 @@ import pytest
 
 from scripts import review, toolchain
 from scripts.common import SANDBOX_DIR, run
-from scripts.sandbox import bridge
+from scripts.sandbox import bridge, server
 from scripts.terraform import terraform_env
 from tests.conftest import ROOT, moto_server
 
@@ -65,9 +65,11 @@ def reviews(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, revi
     with moto_server(tmp_path_factory.mktemp("moto-review") / "moto.log") as endpoint:
         bridge.prepare(endpoint, quiet=True)
         root = bridge.TARGET / "fixtures" / "plan_review"
-        shutil.copytree(ROOT / "tests/fixtures/plan_review", root)
+        # The root alone: the corpus and apps fixtures beside it declare the same module and resource
+        # names, and checkov's plan enrichment (skip comments) would read theirs.
+        shutil.copytree(ROOT / "tests/fixtures/plan_review", root, ignore=shutil.ignore_patterns("corpus", "apps"))
         (root / "sandbox_override.tf").write_text(bridge.sandbox_provider(endpoint, "us-east-1"))
-        env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data-review")
+        env = terraform_env(toolchain.CLI_CONFIG, SANDBOX_DIR / "tf-data-review") | server.credentials_env(endpoint)
         terraform = toolchain.load().terraform
         run([terraform, f"-chdir={root}", "init", "-input=false", "-no-color"], env=env, capture=True, echo=False)
         results = {}

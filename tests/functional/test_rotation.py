@@ -2,11 +2,14 @@
 
 One test per point of Secrets Manager's contract (the checks of AWS's rotation template) and
 per edge: the state each test starts from is made with the Secrets Manager API, the way
-RotateSecret (played by scripts/sandbox/rotate_secret.py) leaves it.
+RotateSecret (played by scripts/sandbox/rotate_secret.py) leaves it. Each secret is declared
+in the app's manifest (an SSM String parameter, as the stack writes it) with its format and
+rotation settings; the function reads them there.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import shlex
 import threading
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import rotation
 import secrets_client  # noqa: E402
 
 from scripts import package
@@ -28,13 +32,18 @@ from tests.functional.conftest import client, deploy_function
 
 FUNCTION = "rot-fn-rotate"
 READER = "rot-fn-app"  # the app whose role may read /rot/app/* (the extension emulator checks it)
+MANIFEST = "/rot/app/manifest"
+DECLARED: dict = {"version": 1, "env": "rot", "app": "app", "prefix": "/rot/app", "formats": {}, "rotation": {}}
 
 
 @pytest.fixture(scope="module")
 def rotation_fn(moto_endpoint: str) -> str:
     """The package's rotation handler, deployed as the stack deploys it (handler rotation.handler)."""
     package.build()  # the runner runs the local package whose hash is the deployed code's
-    deploy_function(moto_endpoint, FUNCTION, package.ROTATION_ZIP.read_bytes(), timeout=30)
+    write_manifest(moto_endpoint)
+    deploy_function(
+        moto_endpoint, FUNCTION, package.ROTATION_ZIP.read_bytes(), timeout=30, env={"SECRETS_CLIENT_MANIFEST": MANIFEST}
+    )
     read = {
         "Effect": "Allow",
         "Action": "secretsmanager:GetSecretValue",
@@ -57,12 +66,27 @@ def sm(moto_endpoint: str):  # noqa: ANN201 (a boto3 client)
 
 
 def key() -> str:
-    """A value of the rotated key's shape (40 alphanumerics), made up for the test."""
-    return secrets.token_hex(20)
+    """A value of the declared shape (40 letters and digits, one of each type at least), made up for the test."""
+    return secrets.token_hex(18) + "Qz7x"
 
 
-def new_secret(sm, value: str | None = None) -> str:  # noqa: ANN001
-    name = f"/rot/app/secrets/k{uuid.uuid4().hex[:12]}"
+def write_manifest(endpoint: str) -> None:
+    client(endpoint, "ssm").put_parameter(Name=MANIFEST, Value=json.dumps(DECLARED), Type="String", Overwrite=True)
+
+
+def declare(sm, key: str, fmt: str = "string", **rotation: object) -> None:  # noqa: ANN001
+    """The secret `key` ("<scope>/<name>") in the app's manifest, as the stack writes it (defaults: the demo api_key's)."""
+    DECLARED["rotation"][key] = {"strategy": "generated", "days": 30, "length": 40, "exclude_punctuation": True, **rotation}
+    if fmt != "string":
+        DECLARED["formats"][key] = fmt
+    write_manifest(sm.meta.endpoint_url)
+
+
+def new_secret(sm, value: str | None = None, fmt: str = "string", **rotation: object) -> str:  # noqa: ANN001
+    """A secret of the app with `value` (none: no version), declared rotated with these settings."""
+    short = f"secrets/k{uuid.uuid4().hex[:12]}"
+    declare(sm, short, fmt, **rotation)
+    name = f"/rot/app/{short}"
     sm.create_secret(Name=name, **({"SecretString": value} if value is not None else {}))
     return name
 
@@ -116,14 +140,17 @@ def test_rotate_secret_stages_an_empty_pending_version_before_create_secret(rota
     old = key()
     secret = new_secret(sm, old)
     seen: list[tuple[str, list[str], bool]] = []
+    events: list[dict[str, str]] = []
 
     def watching(event: dict[str, str]) -> tuple[dict | None, Path | None]:
+        events.append(event)
         token = event["ClientRequestToken"]
         seen.append((event["Step"], stages(sm, secret).get(token, []), has_value(sm, secret, token)))
         return invoker(moto_endpoint)(event)
 
     token = rotate_secret.rotate(sm, secret, watching, rotation_lambda_arn=rotation_fn)
     assert seen[0] == ("createSecret", ["AWSPENDING"], False)
+    assert all(event["SecretId"] == sm.describe_secret(SecretId=secret)["ARN"] for event in events)  # as AWS sends it
     assert [s[0] for s in seen] == list(rotate_secret.STEPS) and all(s[2] for s in seen[1:])
     assert stages(sm, secret)[token] == ["AWSCURRENT"]  # finishSecret took AWSPENDING off, as the template does
     new = value(sm, secret, VersionStage="AWSCURRENT")
@@ -254,7 +281,7 @@ def test_create_secret_on_a_secret_without_current_gives_it_its_first_value(rota
     new = value(sm, secret, VersionId=token, VersionStage="AWSPENDING")
     assert len(new) == 40 and new.isalnum()
     log = (runner.LOG_DIR / f"{FUNCTION}.log").read_text()
-    assert f"createSecret {secret}: no AWSCURRENT version: the new key will be the secret's first value" in log
+    assert f"createSecret {secret}: no AWSCURRENT version: the new value will be the secret's first value" in log
     assert new not in log
 
 
@@ -269,18 +296,18 @@ def test_the_sandbox_refuses_to_rotate_a_secret_with_no_value(rotation_fn: str, 
 
 
 def test_test_secret_refuses_a_pending_value_of_the_wrong_shape(rotation_fn: str, moto_endpoint: str, sm) -> None:
-    """testSecret's first check: a pending value that is not a 40-character alphanumeric key fails; the value is not told."""
+    """testSecret: a pending value that is not of the declared length fails; the value is not told."""
     secret = new_secret(sm, key())
     token = begin(sm, secret, rotation_fn)
     bad = "CANARY-" + key()[:20]
     sm.put_secret_value(SecretId=secret, ClientRequestToken=token, SecretString=bad, VersionStages=["AWSPENDING"])
     outcome = step(moto_endpoint, "testSecret", secret, token)
-    assert refused(outcome, f"testSecret {secret}: version {token} is not a 40-character alphanumeric key")
+    assert refused(outcome, f"testSecret {secret}: version {token} is not 40 characters long")
     assert bad not in outcome.error["errorMessage"] and bad not in Path(outcome.log_path).read_text()
 
 
 def test_test_secret_refuses_a_pending_value_equal_to_the_current_one(rotation_fn: str, moto_endpoint: str, sm) -> None:
-    """testSecret's second check: a pending key equal to AWSCURRENT's fails (the rotation would change nothing)."""
+    """testSecret: a pending value equal to AWSCURRENT's fails (the rotation would change nothing)."""
     current = key()
     secret = new_secret(sm, current)
     token = begin(sm, secret, rotation_fn)
@@ -408,3 +435,93 @@ def test_a_warm_function_sees_the_new_value_after_its_ttl_and_can_read_previous(
         server.shutdown()
         server.server_close()
         boto3.setup_default_session()
+
+
+# Shape-aware: what is declared in the manifest, and what the current value is
+
+
+def test_a_json_secret_gets_new_fields_and_keeps_every_other_byte(rotation_fn: str, moto_endpoint: str, sm) -> None:
+    """fields = ["password"]: the new value is the old text with only the password's value replaced (spacing, order, the
+    other keys' text as they were); AWSPREVIOUS is the old text; the new password has the declared shape."""
+    old = '{ "username" : "app",\n  "password": "' + key() + '", "port": 5432,\t"options": {"ssl": true, "x": [1, 2.50]} }'
+    secret = new_secret(sm, old, "json", fields=["password"], length=24, exclude_punctuation=False)
+    token = rotate_secret.rotate(sm, secret, invoker(moto_endpoint), rotation_lambda_arn=rotation_fn)
+    new = value(sm, secret, VersionStage="AWSCURRENT")
+    assert stages(sm, secret)[token] == ["AWSCURRENT"] and value(sm, secret, VersionStage="AWSPREVIOUS") == old
+    start, end = rotation.field_spans(old)["password"]
+    new_start, new_end = rotation.field_spans(new)["password"]
+    assert new[:new_start] == old[:start] and new[new_end:] == old[end:]  # every byte around the new password kept
+    password = json.loads(new)["password"]
+    assert password != json.loads(old)["password"] and len(password) == 24
+    assert rotation.Settings("k", length=24).problem(password) is None  # one of each type, punctuation allowed
+    log = (runner.LOG_DIR / f"{FUNCTION}.log").read_text()
+    assert "fields password replaced, the others kept" in log and password not in log and json.dumps(password) not in log
+
+
+@pytest.mark.parametrize(
+    ("fmt", "rotation_settings", "current", "refusal"),
+    [
+        ("json", {"fields": None}, '{"username": "app", "password": "p"}', 'declared format = "json" with no rotation.fields'),
+        (
+            "string",
+            {},
+            '{"username": "app", "password": "p"}',
+            'AWSCURRENT holds a JSON object but the secret is declared format = "string"',
+        ),
+        ("json", {"fields": ["password"]}, '["app", "p"]', 'declared format = "json" but AWSCURRENT is not a JSON object'),
+        (
+            "json",
+            {"fields": ["pass"]},
+            '{"username": "app", "password": "p"}',
+            "has no field 'pass' (its fields: password, username)",
+        ),
+        ("json", {"fields": ["port"]}, '{"username": "app", "port": 5432}', "field 'port' is not a string"),
+    ],
+    ids=["json-without-fields", "string-over-json", "json-not-an-object", "json-missing-field", "json-field-not-text"],
+)
+def test_create_secret_never_writes_over_a_value_of_another_shape(
+    rotation_fn: str, moto_endpoint: str, sm, fmt: str, rotation_settings: dict, current: str, refusal: str
+) -> None:
+    """`generated` without fields on a JSON secret, a string declaration over a JSON value (the db secret of issue 19), a
+    json declaration over a non-object or without the field: createSecret refuses in one line and writes nothing."""
+    secret = new_secret(sm, current, fmt, **rotation_settings)
+    with pytest.raises(UserError) as failed:
+        rotate_secret.rotate(sm, secret, invoker(moto_endpoint), rotation_lambda_arn=rotation_fn)
+    assert "rotation failed at createSecret (RotationError: createSecret" in str(failed.value) and refusal in str(failed.value)
+    token = stuck_pending(stages(sm, secret))
+    assert not has_value(sm, secret, token) and value(sm, secret, VersionStage="AWSCURRENT") == current
+    assert '"p"' not in str(failed.value) and "5432" not in str(failed.value)
+
+
+def test_a_binary_secret_is_refused(rotation_fn: str, moto_endpoint: str, sm) -> None:
+    """A secret holding a binary value (declared string or not): the kit's function writes text, so it refuses."""
+    secret = new_secret(sm)
+    sm.put_secret_value(SecretId=secret, SecretBinary=b"\x00\x01binary")
+    with pytest.raises(UserError, match=r"createSecret .*the secret is binary and the kit's function writes text"):
+        rotate_secret.rotate(sm, secret, invoker(moto_endpoint), rotation_lambda_arn=rotation_fn)
+    assert sm.get_secret_value(SecretId=secret, VersionStage="AWSCURRENT")["SecretBinary"] == b"\x00\x01binary"
+
+
+def test_the_declared_length_and_character_options_are_what_get_random_password_is_asked(
+    rotation_fn: str, moto_endpoint: str, sm
+) -> None:
+    """length 12, no uppercase, no punctuation, none of "abcdef": GetRandomPassword (moto) honours them, testSecret checks."""
+    secret = new_secret(
+        sm, key(), length=12, exclude_uppercase=True, exclude_punctuation=True, exclude_characters="abcdef", exclude_numbers=False
+    )
+    for _ in range(3):
+        rotate_secret.rotate(sm, secret, invoker(moto_endpoint), rotation_lambda_arn=rotation_fn)
+        new = value(sm, secret, VersionStage="AWSCURRENT")
+        assert len(new) == 12 and new.isalnum() and new == new.lower() and not set(new) & set("abcdef"), new
+
+
+def test_a_secret_the_manifest_does_not_give_to_this_function_is_refused(rotation_fn: str, moto_endpoint: str, sm) -> None:
+    """Declared with strategy "lambda" (the user's function rotates it), or not declared at all: refused, nothing written."""
+    lambda_secret = new_secret(sm, key(), strategy="lambda")
+    undeclared = f"/rot/app/secrets/u{uuid.uuid4().hex[:12]}"
+    sm.create_secret(Name=undeclared, SecretString=key())
+    for secret, words in ((lambda_secret, "rotation strategy 'lambda'"), (undeclared, f"is not declared rotated in {MANIFEST}")):
+        token = begin(sm, secret, rotation_fn)
+        outcome = step(moto_endpoint, "createSecret", secret, token)
+        assert refused(outcome, f"createSecret {secret}: {secret}") and words in outcome.error["errorMessage"]
+        assert not has_value(sm, secret, token)

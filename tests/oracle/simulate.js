@@ -1,7 +1,9 @@
 // Runs @cloud-copilot/iam-simulate (AGPL-3.0, a test-time oracle only) on cases read as
-// JSON from stdin: [{policies, resourcePolicy, action, principal, resource, accountId,
-// context}], and prints [{result, errors}] (result: Allowed | ExplicitlyDenied |
-// ImplicitlyDenied | Error). One process for all cases. Called by test_iam_differential.py.
+// JSON from stdin: [{policies, resourcePolicy, permissionBoundary, action, principal,
+// resource, accountId, context}], and prints [{result, ignored, errors}] (result: Allowed |
+// ExplicitlyDenied | ImplicitlyDenied | Error; ignored: the context keys the simulator
+// dropped as not applying to the action). One process for all cases. Called by
+// test_iam_differential.py.
 'use strict';
 const { runSimulation } = require('@cloud-copilot/iam-simulate');
 
@@ -18,11 +20,13 @@ async function one(c) {
     },
   };
   if (c.resourcePolicy) simulation.resourcePolicy = c.resourcePolicy;
+  if (c.permissionBoundary) simulation.permissionBoundaryPolicies = [{ name: 'boundary', policy: c.permissionBoundary }];
   const response = await runSimulation(simulation, { simulationMode: 'Strict' });
   if (response.resultType === 'error') {
     return { result: 'Error', errors: JSON.stringify(response.errors).slice(0, 400) };
   }
-  return { result: response.overallResult };
+  const ignored = response.result ? response.result.ignoredContextKeys || [] : [];
+  return { result: response.overallResult, ignored };
 }
 
 async function main() {

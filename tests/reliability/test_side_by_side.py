@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Checkout, ok
+from tests.conftest import ALL_PASSED, Checkout, ok
 
 ROUNDS = 3
 
@@ -49,7 +49,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Checkout, C
 def test_two_checkouts_deploy_at_the_same_moment(pair: tuple[Checkout, Checkout]) -> None:
     """Two sandboxes, two deploys at once: both end with every smoke check passing."""
     for result in concurrently((pair[0], ("deploy",)), (pair[1], ("deploy",))):
-        assert "smoke: 12 of 12 checks passed" in ok(result)
+        assert ALL_PASSED.search(ok(result))
 
 
 def test_smoke_and_rotate_side_by_side_for_rounds(pair: tuple[Checkout, Checkout]) -> None:
@@ -116,7 +116,7 @@ def _apply_interrupted(checkout: Checkout, when: str, sig: signal.Signals) -> st
 @pytest.mark.parametrize(
     ("when", "sig", "then"),
     [
-        ("module.stack.module.function.aws_lambda_function.this: Creating...", signal.SIGKILL, "deploy"),
+        ('module.stack["demo"].module.function.aws_lambda_function.this: Creating...', signal.SIGKILL, "deploy"),
         ("aws_secretsmanager_secret.this: Creating...", signal.SIGKILL, "destroy"),
         ("aws_iam_role.this: Creating...", signal.SIGTERM, "deploy"),
     ],
@@ -133,10 +133,10 @@ def test_interrupted_apply_converges_and_destroy_leaves_nothing(
     assert f"stopped by signal {sig.value}" in output or sig == signal.SIGTERM, output[-1500:]
     if then == "deploy":
         deployed = ok(checkout.make("deploy"))
-        assert "smoke: 12 of 12 checks passed" in deployed
+        assert ALL_PASSED.search(deployed), deployed[-2000:]
     ok(checkout.make("destroy"))
     left = _sandbox_inventory(checkout)
-    own = {kind: [n for n in names if "demo" in n or "neighbour" in n] for kind, names in left.items()}
+    own = {kind: [n for n in names if "demo" in n or "orders" in n] for kind, names in left.items()}
     assert own == {kind: [] for kind in left}, own
 
 
@@ -168,7 +168,7 @@ def test_bad_input_gets_one_line_and_loses_nothing(pair: tuple[Checkout, Checkou
     binary = tmp_path / "binary"
     binary.write_bytes(b"\xff\xfe\x00CANARY")
     cases = [
-        (("put-secret", f'NAME=a"; touch {marker}; echo "'), "x\n", "is not a secret or SecureString"),
+        (("put-secret", f'NAME=a"; touch {marker}; echo "'), "x\n", "is not declared in ENV=sandbox"),
         (("put-secret", "NAME=/sandbox/demo/secrets/api_key"), "  \t\n", "only whitespace"),
         (("put-secret", "NAME=/sandbox/demo/secrets/api_key", f"FILE={binary}"), None, "not UTF-8 text"),
     ]
@@ -181,13 +181,15 @@ def test_bad_input_gets_one_line_and_loses_nothing(pair: tuple[Checkout, Checkou
     tfvars = checkout.path / "terraform/envs/sandbox/terraform.tfvars"
     original = tfvars.read_text()
     try:
-        for extra, message in [
-            ('\nparameters = { "secrets/db_password" = { value = "x" } }\n', "in both parameters and secure_parameters"),
-            ('\nsecrets = { "secrets/.." = {} }\n', "name not . or .."),
+        for where, extra, message in [  # into the demo app's maps (the first of each in the file)
+            (
+                "    parameters = {\n",
+                '      "secrets/db_password" = { value = "x" }\n',
+                "in both parameters and secure_parameters",
+            ),
+            ("    secrets = {\n", '      "secrets/.." = {}\n', "name not . or .."),
         ]:
-            tfvars.write_text(
-                original.replace("\nparameters = {", "\nignored = {").replace("\nsecrets = {", "\nignored2 = {") + extra
-            )
+            tfvars.write_text(original.replace(where, where + extra, 1))
             result = checkout.make("plan")
             errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
             assert result.returncode != 0 and errors and message in errors[0], result.stderr[-2000:]

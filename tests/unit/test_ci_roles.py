@@ -18,6 +18,7 @@ import pytest
 
 from scripts.ci import roles
 from scripts.common import UserError
+from scripts.iam import context as iam_context
 from scripts.iam import policy as iam
 
 ACCOUNT = "123456789012"
@@ -52,8 +53,17 @@ def scope() -> roles.Scope:
     return roles.Scope.load("dev", account=ACCOUNT, bucket="acme-tfstate")
 
 
+# AWS publishes the extension's layers from its own account to every account: the layer's own policy allows
+# anyone lambda:GetLayerVersion. A resource in another account needs that policy as well as the caller's.
+PUBLIC_LAYER = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "lambda:GetLayerVersion", "Resource": LAYER}]}
+
+
 def decide(document: dict[str, object], action: str, arn: str, **extra: str) -> str:
-    return iam.evaluate([document], action, arn, {**CONTEXT, **extra})
+    """The evaluator's decision; a KMS key is given KMS's default key policy (the account's IAM policies decide)."""
+    resource_policy = PUBLIC_LAYER if arn == LAYER else None
+    if arn.startswith("arn:aws:kms:"):
+        resource_policy = iam_context.default_key_policy(arn.split(":")[4])
+    return iam.evaluate([document], action, arn, {**CONTEXT, **extra}, resource_policy=resource_policy)
 
 
 def test_the_plan_role_reads_everything_and_writes_nothing(scope: roles.Scope) -> None:

@@ -222,7 +222,7 @@ def test_the_cold_path_imports_only_what_it_must(server: RawServer) -> None:
     code = (
         f"import sys; sys.path.insert(0, {str(Path(secrets_client.__file__).parent)!r}); import secrets_client\n"
         "assert secrets_client.get_secret('/a/b/c/d') == 's3cret'\n"
-        "heavy = ('urllib', 'http', 'email', 'json', 're', 'random', 'threading', 'socket', 'boto3', 'typing')\n"
+        "heavy = ('urllib', 'http', 'email', 'json', 're', 'random', 'threading', 'concurrent', 'socket', 'boto3', 'typing')\n"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     env = {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(server.port), "AWS_SESSION_TOKEN": "token-123", "PATH": ""}
@@ -236,3 +236,33 @@ def test_a_200_without_the_value_is_refused(server: RawServer) -> None:
         server.answers = [ok(body)]
         with pytest.raises(secrets_client.BadResponse, match="not a JSON object|no SecretString"):
             read(server)
+
+
+def test_a_keep_alive_connection_is_reused_and_reopened_when_closed(server: RawServer) -> None:
+    """The batch's connection asks without `Connection: close`; this server hangs up after each answer, so the
+    second GET finds the connection closed and reopens it once, at no attempt's cost."""
+    conn = secrets_client._Connection(server.port)
+    for _ in range(2):
+        assert conn.get("/secretsmanager/get?secretId=x", {"X-Aws-Parameters-Secrets-Token": "t"}, 2.0)[0] == 200
+    conn.close()
+    assert conn.opened == 2 and len(server.requests) == 2
+    assert b"Connection: close" not in server.requests[0]
+
+
+def test_an_answer_that_says_close_closes_the_connection(server: RawServer) -> None:
+    """`Connection: close` (or HTTP/1.0 without keep-alive) in the answer: the next GET opens a new connection."""
+    server.answers = [ok().replace(b"HTTP/1.1 200 OK\r\n", b"HTTP/1.0 200 OK\r\n")]
+    conn = secrets_client._Connection(server.port)
+    conn.get("/secretsmanager/get?secretId=x", {}, 2.0)
+    assert conn.sock is None
+    server.answers = [ok().replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1)]
+    conn.get("/secretsmanager/get?secretId=x", {}, 2.0)
+    assert conn.sock is None and conn.opened == 2
+
+
+def test_a_batch_keeps_each_answers_strictness(server: RawServer) -> None:
+    """Through the batch path a chunked answer is still refused, as that item's BadResponse, not the batch's."""
+    server.answers = [f"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{len(BODY):x}\r\n{BODY}\r\n0\r\n\r\n".encode()]
+    backend = secrets_client.ExtensionBackend(port=server.port)
+    reads = backend.secrets([("/a/1", None, None), ("/a/2", None, None)])
+    assert all(isinstance(r, secrets_client.BadResponse) and "chunked" in str(r) for r in reads)

@@ -33,3 +33,18 @@ def test_decryption_through_the_service_adds_the_kms_keys() -> None:
     assert ctx["kms:EncryptionContextKeys"] == ["SecretARN", "SecretVersionId"] and ctx["aws:ViaAWSService"] is True
     parameter = "arn:aws:ssm:eu-west-1:123456789012:parameter/p/a/s/y"
     assert context.encryption_context("ssm", parameter) == {"PARAMETER_ARN": parameter}
+
+
+def test_default_key_policy_delegates_to_the_account_only() -> None:
+    """KMS "Default key policy": one statement giving the owning account's IAM policies access to every KMS operation."""
+    default = context.default_key_policy("123456789012")
+    assert default["Statement"] == [
+        {
+            "Sid": "Enable IAM User Permissions",
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    assert default["Version"] == "2012-10-17"

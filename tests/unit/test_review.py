@@ -146,7 +146,7 @@ def test_non_sensitive_secret_output_and_plain_string_secret() -> None:
     )
     r = _review(plan)
     assert sorted((x.severity, x.title, x.address) for x in r.risks) == [
-        ("medium", "String where a SecureString was expected", "aws_ssm_parameter.p"),
+        ("high", "String where a SecureString was expected", "aws_ssm_parameter.p"),
         ("medium", "output may expose a secret", "output.api_token"),
     ]
     assert CANARY not in _everything(r)
@@ -232,7 +232,7 @@ def test_condition_removed_or_weakened(old: dict, new: dict, expected: str | Non
     [
         ({"Principal": "*"}, "public principal", "high"),
         ({"Principal": {"AWS": "*"}}, "public principal", "high"),
-        ({"Principal": {"AWS": "arn:aws:iam::999999999999:root"}}, "cross-account principal", "medium"),
+        ({"Principal": {"AWS": "arn:aws:iam::999999999999:root"}}, "cross-account principal", "high"),
         (
             {"Principal": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}},
             "public principal limited by a condition",
@@ -277,7 +277,7 @@ def test_not_action_wildcards_and_permission_management() -> None:
         "IAM: Allow with NotAction/NotResource/NotPrincipal": "high",
         "IAM: service-wide action": "high",
         "IAM: permission-management action": "high",
-        "IAM: wildcard action": "low",
+        "IAM: partial wildcard action": "low",
     }
 
 
@@ -465,6 +465,41 @@ def test_first_line_has_worst_severity_counts_and_the_marker() -> None:
     assert markdown.index("#### Risks") < markdown.index("#### Changes")
 
 
+def test_changes_risks_and_cost_are_grouped_by_app_with_no_app_last() -> None:
+    """The key of module.stack[...] is the app; a root resource is in "(no app)"; the markdown has a row per app."""
+    billing = _rc('module.stack["billing"].aws_kms_key.k', "aws_kms_key", ["delete"], {}, None)
+    billing["module_address"] = 'module.stack["billing"]'
+    demo = _rc(
+        'module.stack["demo"].aws_secretsmanager_secret.s', "aws_secretsmanager_secret", ["create"], None, {"name": "/d/a/s/k"}
+    )
+    demo["module_address"] = 'module.stack["demo"]'
+    shared = _rc("aws_cloudwatch_log_group.l", "aws_cloudwatch_log_group", ["delete"], {}, None)
+    r = _review(_plan(billing, demo, shared))
+    assert list(r.apps) == ["billing", "demo", ""]
+    assert r.apps["billing"]["risks"]["high"] == 1 and r.apps[""]["risks"]["medium"] == 1
+    assert r.apps["demo"]["changes"]["create"] == 1 and r.apps["demo"]["cost"]["after_usd"] == 0.40
+    markdown = review.render_markdown(r)
+    assert markdown.index("**billing**") < markdown.index("**(no app)**")
+    assert "| demo | 1 to create | none | $0.00 → $0.40 |" in markdown
+    assert _review(_plan(shared)).apps == {}  # no app in the plan: no table
+
+
+def test_app_filters_the_view_only() -> None:
+    """make plan APP=billing: billing's changes and risks are shown, the others' not; counts and FAIL_ON still see all."""
+    billing = _rc('module.stack["billing"].aws_kms_key.k', "aws_kms_key", ["delete"], {}, None)
+    billing["module_address"] = 'module.stack["billing"]'
+    demo = _rc('module.stack["demo"].aws_cloudwatch_log_group.l', "aws_cloudwatch_log_group", ["delete"], {}, None)
+    demo["module_address"] = 'module.stack["demo"]'
+    r = _review(_plan(billing, demo))
+    view = review.for_app(r, "billing")
+    shown = [c["address"] for entries in view.changes.values() for c in entries]
+    assert shown == ['module.stack["billing"].aws_kms_key.k'] and [x.address for x in view.risks] == [shown[0]]
+    assert "APP=billing: showing that app only" in view.notes[-1] and view.counts == r.counts
+    assert len(review.tripped(r, "medium")) == 2  # FAIL_ON reads the whole review, not the view
+    unknown = review.for_app(r, "orders")
+    assert unknown.risks == r.risks and "APP=orders has no change or risk in this plan" in unknown.notes[-1]
+
+
 def test_changes_are_grouped_by_module_with_key_attributes_and_policies_in_full() -> None:
     """A tree by module; a created resource shows its key attributes; its policy in full."""
     doc = _doc({"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": "arn:aws:ssm:r:1:parameter/a/*"})
@@ -519,21 +554,23 @@ def test_middle_truncation_of_long_addresses() -> None:
     assert len(cut) == 64 and cut.startswith("module.stack.") and cut.endswith("policy.logs_and_more") and "…" in cut
 
 
-def test_sarif_has_one_result_per_risk_with_levels() -> None:
-    """SARIF 2.1.0: high → error, medium → warning; the address as a logical location."""
+def test_sarif_has_one_result_per_risk_with_levels_and_rule_ids_from_the_registry() -> None:
+    """SARIF 2.1.0: high → error, medium → warning; rule IDs are the registry's, the address a logical location."""
     from scripts.review.sarif import render_sarif
 
     plan = _plan(
         _rc("aws_cloudwatch_log_group.l", "aws_cloudwatch_log_group", ["delete"], {}, None),
         _rc("aws_kms_key.k", "aws_kms_key", ["delete"], {}, None),
     )
-    sarif = json.loads(render_sarif(_review(plan), "terraform/envs/dev/main.tf"))
+    sarif = json.loads(render_sarif(_review(plan), None))
     results = sarif["runs"][0]["results"]
     assert sarif["version"] == "2.1.0"
-    assert [(x["level"], x["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]) for x in results] == [
-        ("error", "aws_kms_key.k"),
-        ("warning", "aws_cloudwatch_log_group.l"),
+    assert [(x["ruleId"], x["level"], x["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]) for x in results] == [
+        ("LIFE005", "error", "aws_kms_key.k"),
+        ("LIFE015", "warning", "aws_cloudwatch_log_group.l"),
     ]
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert all(rules[x["ruleIndex"]]["id"] == x["ruleId"] for x in results)
 
 
 # --- files --------------------------------------------------------------------------------

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import secrets_client  # noqa: E402
+from secrets_client_testing import FakeBackend  # noqa: E402
 
 from tests.conftest import free_port  # noqa: E402
 
@@ -17,12 +22,17 @@ CANARY = "CANARY-client-0001"
 
 
 class Script:
-    """Answers to give, in order (the last one repeats), and the requests seen."""
+    """Answers to give, in order (the last one repeats), or by path (`by_path`), and the requests seen."""
 
     def __init__(self) -> None:
         self.answers: list[tuple[int, dict | str]] = [(200, {})]
+        self.by_path: dict[str, tuple[int, dict | str]] = {}  # request path -> answer (wins over `answers`)
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.delay = 0.0
+        self.connections = 0  # TCP connections accepted
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.lock = threading.Lock()
 
 
 @pytest.fixture
@@ -30,10 +40,25 @@ def extension(monkeypatch: pytest.MonkeyPatch) -> Iterator[Script]:
     script = Script()
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the extension (a Go HTTP server) does
+
+        def setup(self) -> None:
+            super().setup()
+            with script.lock:
+                script.connections += 1
+
         def do_GET(self) -> None:
-            script.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+            with script.lock:
+                script.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                script.in_flight += 1
+                script.max_in_flight = max(script.max_in_flight, script.in_flight)
+                if self.path in script.by_path:
+                    status, body = script.by_path[self.path]
+                else:
+                    status, body = script.answers.pop(0) if len(script.answers) > 1 else script.answers[0]
             time.sleep(script.delay)
-            status, body = script.answers.pop(0) if len(script.answers) > 1 else script.answers[0]
+            with script.lock:
+                script.in_flight -= 1
             data = (json.dumps(body) if isinstance(body, dict) else body).encode()
             self.send_response(status)
             self.send_header("Content-Length", str(len(data)))
@@ -292,3 +317,411 @@ def test_an_unknown_backend_name_is_refused_with_the_fix(monkeypatch: pytest.Mon
     monkeypatch.setenv("SECRETS_CLIENT_BACKEND", "extention")
     with pytest.raises(ValueError, match="use auto, extension or sdk"):
         secrets_client.SecretsClient()
+
+
+# --- batches through the extension: a bounded pool of keep-alive connections ----------------
+
+
+def _secret_answers(script: Script, names: list[str]) -> None:
+    for name in names:
+        path = "/secretsmanager/get?secretId=" + secrets_client._quote(name)
+        script.by_path[path] = (200, {"Name": name, "SecretString": f"value of {name}", "VersionId": "v1"})
+
+
+def test_a_batch_runs_on_a_bounded_pool_of_keep_alive_connections(extension: Script) -> None:
+    """Ten secrets with connections=3: at most 3 requests in flight, 3 connections opened (reused), all
+    values in the order asked, in well under the one-by-one time."""
+    names = [f"/a/b/secrets/s{i}" for i in range(10)]
+    _secret_answers(extension, names)
+    extension.delay = 0.1
+    client = secrets_client.SecretsClient(backend="extension", connections=3)
+    started = time.monotonic()
+    values = client.get_secrets_by_name(names)
+    elapsed = time.monotonic() - started
+    assert list(values) == names and values == {n: f"value of {n}" for n in names}
+    assert 2 <= extension.max_in_flight <= 3
+    assert extension.connections == 3 and len(extension.requests) == 10
+    assert elapsed < 10 * 0.1 * 0.75, elapsed  # one by one: 1 s; four rounds of three: 0.4 s
+    assert client.get_secrets_by_name(names) == values and len(extension.requests) == 10  # all cached now
+
+
+def test_batch_errors_stay_with_their_item(extension: Script) -> None:
+    """One denied item among three: raise_on_error=False keeps each error in its place (read_*), or lists the
+    name under "_errors" (get_*, as Powertools); raise_on_error=True raises it after reading every item."""
+    names = ["/a/b/secrets/one", "/a/b/secrets/denied", "/a/b/secrets/three"]
+    _secret_answers(extension, names)
+    denied = "/secretsmanager/get?secretId=" + secrets_client._quote(names[1])
+    extension.by_path[denied] = (400, {"__type": "AccessDeniedException", "message": CANARY})
+    reads = _client().read_secrets_by_name(names, raise_on_error=False)
+    assert list(reads) == names and reads[names[0]].value == f"value of {names[0]}"
+    assert isinstance(reads[names[1]], secrets_client.AccessDenied) and reads[names[1]].item == f"secret {names[1]}"
+    assert CANARY not in str(reads[names[1]])
+    values = _client().get_secrets_by_name(names, raise_on_error=False)
+    assert values == {"_errors": [names[1]], names[0]: f"value of {names[0]}", names[2]: f"value of {names[2]}"}
+    extension.requests.clear()
+    with pytest.raises(secrets_client.AccessDenied):
+        _client().get_secrets_by_name(names)
+    assert len(extension.requests) == 3
+
+
+def test_parameters_by_name_with_per_item_options(extension: Script) -> None:
+    """Per-item options reach the extension (decrypt, version) and shape the value (transform); a StringList is a list."""
+    extension.by_path = {
+        "/systemsmanager/parameters/get?name=%2Fa%2Fjson&withDecryption=true": (
+            200,
+            {"Parameter": {"Value": '{"k": 1}', "Type": "String"}},
+        ),
+        "/systemsmanager/parameters/get?name=%2Fa%2Fold&withDecryption=false&version=2": (
+            200,
+            {"Parameter": {"Value": "two", "Type": "String", "Version": 2}},
+        ),
+        "/systemsmanager/parameters/get?name=%2Fa%2Flist&withDecryption=true": (
+            200,
+            {"Parameter": {"Value": "a,b", "Type": "StringList"}},
+        ),
+    }
+    values = _client().get_parameters_by_name(
+        {"/a/json": {"transform": "json"}, "/a/old": {"decrypt": False, "version": 2}, "/a/list": {}}
+    )
+    assert values == {"/a/json": {"k": 1}, "/a/old": "two", "/a/list": ["a", "b"]}
+
+
+def test_the_batch_path_imports_nothing_heavy(extension: Script) -> None:
+    """A fresh process that reads a batch of ten through the extension imports no threading, HTTP or JSON library."""
+    names = [f"/a/b/secrets/s{i}" for i in range(10)]
+    _secret_answers(extension, names)
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(secrets_client.__file__).parent)!r}); import secrets_client\n"
+        f"values = secrets_client.get_secrets_by_name({names!r})\n"
+        "assert len(values) == 10, values\n"
+        "heavy = ('urllib', 'http', 'email', 'json', 're', 'random', 'threading', 'concurrent', 'socket', 'boto3', 'typing')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    env = {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": os.environ["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"], "PATH": ""}
+    env["AWS_SESSION_TOKEN"] = "token-123"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, env=env)
+    assert result.stdout.strip() == "[]", result.stderr
+
+
+# --- the provider's rules, against the test kit's fake backend --------------------------------
+
+
+class Clock:
+    """The client's clock moved by hand: monotonic and wall time shift together; real time still flows."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.offset
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    moved = Clock()
+    monkeypatch.setattr(secrets_client, "time", moved)
+    monkeypatch.delenv("SECRETS_CLIENT_TTL", raising=False)
+    monkeypatch.delenv("SECRETS_CLIENT_STALE_IF_ERROR", raising=False)
+    return moved
+
+
+def test_stale_if_error_serves_inside_the_window_then_raises(clock: Clock, caplog: pytest.LogCaptureFixture) -> None:
+    """A throttled refresh past the max age serves the last value with one log line (no value in it); no
+    backend call until STALE_RETRY; past max age + window, the error is raised."""
+    fake = FakeBackend({"/a/s": CANARY})
+    client = fake.client(stale_if_error=60)
+    assert client.get_secret("/a/s", max_age=10) == CANARY
+    fake.fail("/a/s", "throttled")
+    clock.offset = 11
+    with caplog.at_level("WARNING", logger="secrets_client"):
+        assert client.get_secret("/a/s", max_age=10) == CANARY
+    assert len(caplog.records) == 1 and CANARY not in caplog.text
+    assert "serving secret /a/s from the cache 1 s past its max age" in caplog.text and "Throttled" in caplog.text
+    clock.offset = 11 + secrets_client.STALE_RETRY / 2
+    assert client.get_secret("/a/s", max_age=10) == CANARY and fake.requests == 2  # between two attempts: no call
+    clock.offset = 11 + secrets_client.STALE_RETRY + 1
+    assert client.get_secret("/a/s", max_age=10) == CANARY and fake.requests == 3
+    clock.offset = 10 + 60 + 1
+    with pytest.raises(secrets_client.Throttled):
+        client.get_secret("/a/s", max_age=10)
+
+
+def test_stale_if_error_never_on_not_found_or_access_denied(clock: Clock) -> None:
+    """NotFound and AccessDenied raise at once, inside the window, and the cached value is dropped."""
+    for error, raised in (("not_found", secrets_client.NotFound), ("access_denied", secrets_client.AccessDenied)):
+        fake = FakeBackend({"/a/s": "v"})
+        client = fake.client(stale_if_error=600)
+        clock.offset = 0
+        client.get_secret("/a/s", max_age=10)
+        fake.fail("/a/s", error)
+        clock.offset = 11
+        with pytest.raises(raised):
+            client.get_secret("/a/s", max_age=10)
+        fake.heal()
+        fake.fail("/a/s", "throttled")
+        with pytest.raises(secrets_client.Throttled):  # nothing left to serve stale
+            client.get_secret("/a/s", max_age=10)
+
+
+def test_the_extensions_400_is_stale_only_for_an_item_read_before(clock: Clock) -> None:
+    """The opaque 400 (not found, denied or not ready) never serves on a first read; after a good read it does."""
+    fake = FakeBackend({"/a/s": "v"})
+    client = fake.client(stale_if_error=60)
+    fake.fail("/a/s", "not_ready", times=1)
+    with pytest.raises(secrets_client.RequestRefused):
+        client.get_secret("/a/s", max_age=10)
+    assert client.get_secret("/a/s", max_age=10) == "v"
+    fake.fail("/a/s", "not_ready")
+    clock.offset = 11
+    assert client.get_secret("/a/s", max_age=10) == "v"
+
+
+def test_force_fetch_and_a_zero_window_never_serve_stale(clock: Clock) -> None:
+    """force_fetch asks for a fresh value: a failure raises. stale_if_error=0 turns the rule off."""
+    fake = FakeBackend({"/a/s": "v"})
+    client = fake.client(stale_if_error=60)
+    client.get_secret("/a/s", max_age=10)
+    fake.fail("/a/s", "unavailable")
+    with pytest.raises(secrets_client.ExtensionUnavailable):
+        client.get_secret("/a/s", max_age=10, force_fetch=True)
+    off = fake.client(stale_if_error=0)
+    fake.heal()
+    off.get_secret("/a/s", max_age=10)
+    fake.fail("/a/s", "unavailable")
+    clock.offset += 11
+    with pytest.raises(secrets_client.ExtensionUnavailable):
+        off.get_secret("/a/s", max_age=10)
+
+
+def test_the_stale_window_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SECRETS_CLIENT_STALE_IF_ERROR sets the window; the constructor argument wins; default 60."""
+    monkeypatch.delenv("SECRETS_CLIENT_STALE_IF_ERROR", raising=False)
+    assert secrets_client.SecretsClient(backend=FakeBackend()).stale_if_error == 60
+    monkeypatch.setenv("SECRETS_CLIENT_STALE_IF_ERROR", "5")
+    assert secrets_client.SecretsClient(backend=FakeBackend()).stale_if_error == 5
+    assert secrets_client.SecretsClient(backend=FakeBackend(), stale_if_error=0).stale_if_error == 0
+
+
+# --- names relative to the app -----------------------------------------------------------------
+
+
+def test_relative_names_read_under_the_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With SECRETS_CLIENT_PREFIX, "secrets/db" reads /p/app/secrets/db; absolute names and ARNs are read as
+    given; prefix="" turns it off."""
+    monkeypatch.setenv("SECRETS_CLIENT_PREFIX", "/p/app/")
+    fake = FakeBackend()
+    fake.put_secret("/p/app/secrets/db", "relative")
+    fake.put_secret("/other/secrets/db", "absolute")
+    fake.put_secret("arn:aws:secretsmanager:us-east-1:1:secret:x", "arn")
+    fake.put_secret("secrets/db", "unprefixed")
+    client = secrets_client.SecretsClient(backend=fake, manifest="")
+    assert client.get_secret("secrets/db") == "relative"
+    assert client.get_secret("/other/secrets/db") == "absolute"
+    assert client.get_secret("arn:aws:secretsmanager:us-east-1:1:secret:x") == "arn"
+    assert client.read_secret("secrets/db").name == "/p/app/secrets/db"
+    assert secrets_client.SecretsClient(backend=fake, prefix="").get_secret("secrets/db") == "unprefixed"
+
+
+def test_a_prefix_must_be_absolute() -> None:
+    """A prefix without its leading slash is refused with an example (a ConfigurationError, also a ValueError)."""
+    with pytest.raises(secrets_client.ConfigurationError, match="must start with '/', e.g. /prod/payments"):
+        secrets_client.SecretsClient(backend=FakeBackend(), prefix="prod/payments")
+
+
+def test_an_undeclared_relative_name_lists_the_apps_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A relative name the manifest does not declare: UnknownName (a NotFound) with the declared names and the
+    closest one; the manifest is read once, and only on that error path."""
+    fake = FakeBackend(prefix="/sandbox/demo")
+    fake.put_secret("secrets/api_key", "a")
+    fake.put_secret("secrets/db", "b")
+    fake.put_parameter("config/api_base_url", "u")
+    client = fake.client()
+    assert client.get_secret("secrets/api_key") == "a"
+    assert ("parameter", "/sandbox/demo/manifest") not in fake.calls  # a cold read never reads the manifest
+    with pytest.raises(secrets_client.UnknownName) as caught:
+        client.get_secret("secrets/dbb")
+    error = caught.value
+    assert isinstance(error, secrets_client.NotFound) and error.declared == ["secrets/api_key", "secrets/db"]
+    assert "not declared for app demo (/sandbox/demo); its secrets: secrets/api_key, secrets/db" in str(error)
+    assert "did you mean 'secrets/db'?" in str(error)
+    with pytest.raises(secrets_client.UnknownName, match="its parameters: config/api_base_url"):
+        client.get_parameter("config/api_base_uri")
+    assert fake.calls.count(("parameter", "/sandbox/demo/manifest")) == 1
+    with pytest.raises(secrets_client.NotFound) as absolute:
+        client.get_secret("/sandbox/demo/secrets/dbb")
+    assert type(absolute.value) is secrets_client.NotFound
+
+
+def test_a_declared_relative_name_keeps_its_own_error() -> None:
+    """A declared name that fails (here the extension's opaque 400) raises that error, naming the full name too."""
+    fake = FakeBackend(prefix="/sandbox/demo")
+    fake.put_secret("secrets/db", "b")
+    fake.fail("secrets/db", "not_ready")
+    with pytest.raises(secrets_client.RequestRefused) as caught:
+        fake.client().get_secret("secrets/db")
+    assert type(caught.value) is secrets_client.RequestRefused
+    assert caught.value.item == "secret secrets/db" and "(read as /sandbox/demo/secrets/db)" in str(caught.value)
+
+
+# --- transforms, aliases, the default client ----------------------------------------------------
+
+
+def test_transform_auto_goes_by_the_name_suffix() -> None:
+    """transform="auto": ".json" decodes JSON, ".binary" base64, anything else as is (Powertools' rule)."""
+    fake = FakeBackend({"/a/cfg.json": '{"k": 1}', "/a/key.binary": "aGVsbG8=", "/a/plain": '{"k": 1}'})
+    client = fake.client()
+    assert client.get_secret("/a/cfg.json", transform="auto") == {"k": 1}
+    assert client.get_secret("/a/key.binary", transform="auto") == b"hello"
+    assert client.get_secret("/a/plain", transform="auto") == '{"k": 1}'
+    assert client.get_secrets_by_name(["/a/cfg.json", "/a/plain"], transform="auto") == {
+        "/a/cfg.json": {"k": 1},
+        "/a/plain": '{"k": 1}',
+    }
+    with pytest.raises(ValueError, match="transform must be None, 'json', 'binary' or 'auto'"):
+        client.get_secret("/a/plain", transform="yaml")
+
+
+def test_powertools_names_are_aliases() -> None:
+    """GetParameterError, GetSecretError and TransformParameterError are this client's errors under Powertools' names."""
+    assert secrets_client.GetParameterError is secrets_client.SecretsClientError
+    assert secrets_client.GetSecretError is secrets_client.SecretsClientError
+    assert secrets_client.TransformParameterError is secrets_client.TransformError
+    assert issubclass(secrets_client.ConfigurationError, secrets_client.SecretsClientError)
+
+
+def test_set_default_client_and_clear_caches() -> None:
+    """set_default_client swaps the module's client and returns the old one; clear_caches empties it."""
+    fake = FakeBackend({"/a/s": "v"})
+    previous = secrets_client.set_default_client(fake.client())
+    try:
+        assert secrets_client.get_secret("/a/s") == "v" and secrets_client.get_secret("/a/s") == "v"
+        assert fake.requests == 1
+        secrets_client.clear_caches()
+        assert secrets_client.get_secret("/a/s") == "v" and fake.requests == 2
+    finally:
+        assert secrets_client.set_default_client(previous) is not None
+
+
+# --- batch semantics (Powertools' get_parameters_by_name) ---------------------------------------
+
+
+def test_batch_options_and_their_refusals() -> None:
+    """Per-item options (stage, transform); an unknown option, a name "_errors" with raise_on_error=False, or one
+    string instead of a list: a ConfigurationError naming the fix. Duplicates are read once, order kept."""
+    fake = FakeBackend()
+    fake.put_secret("/a/s", "old")
+    fake.put_secret("/a/s", '{"v": 2}')
+    client = fake.client()
+    values = client.get_secrets_by_name({"/a/s": {"transform": "json"}, "/a/t": {}}, raise_on_error=False)
+    assert values == {"_errors": ["/a/t"], "/a/s": {"v": 2}}
+    assert client.read_secrets_by_name({"/a/s": {"version_stage": "AWSPREVIOUS"}})["/a/s"].value == "old"
+    with pytest.raises(secrets_client.ConfigurationError, match="unknown option 'decrypt'"):
+        client.get_secrets_by_name({"/a/s": {"decrypt": True}})
+    with pytest.raises(secrets_client.ConfigurationError, match="'_errors' is the key for failed names"):
+        client.get_secrets_by_name(["_errors"], raise_on_error=False)
+    with pytest.raises(secrets_client.ConfigurationError, match="give a list of names"):
+        client.get_secrets_by_name("/a/s")
+    fake.calls.clear()
+    assert list(client.get_secrets_by_name(["/a/u", "/a/s", "/a/u"], raise_on_error=False)) == ["_errors", "/a/s"]
+    assert fake.calls.count(("secret", "/a/u")) == 1
+
+
+def test_raise_on_error_raises_the_first_failure_in_order_after_reading_all() -> None:
+    """raise_on_error=True: every item is read, then the first failure in the order given is raised."""
+    fake = FakeBackend({"/a/1": "1", "/a/3": "3"})
+    fake.put_secret("/a/2", "2")
+    fake.fail("/a/2", "access_denied")
+    fake.fail("/a/3", "throttled")
+    with pytest.raises(secrets_client.AccessDenied):
+        fake.client().get_secrets_by_name(["/a/1", "/a/2", "/a/3", "/a/4"])
+    assert [name for _, name in fake.calls] == ["/a/1", "/a/2", "/a/3", "/a/4"]
+
+
+# --- rotation-aware freshness ---------------------------------------------------------------------
+
+
+def test_rotation_horizon_from_the_schedule() -> None:
+    """The next scheduled rotation cannot start before created + period - one window (a day, or an hour)."""
+    day = 86400.0
+    assert secrets_client.rotation_horizon(1000.0, days=30) == 1000.0 + 29 * day
+    assert secrets_client.rotation_horizon(1000.0, schedule_expression="rate(10 days)") == 1000.0 + 9 * day
+    assert secrets_client.rotation_horizon(1000.0, schedule_expression="rate(4 hours)") == 1000.0 + 3 * 3600
+    assert secrets_client.rotation_horizon(1000.0, schedule_expression="cron(0 4 1 * ? *)") is None
+    assert secrets_client.rotation_horizon(None, days=30) is None
+    assert secrets_client.rotation_horizon(1000.0) is None
+
+
+def test_worst_case_staleness_formula() -> None:
+    """Extension: client + extension TTL (600 s at the defaults), the extension's TTL alone after a scheduled
+    rotation; SDK: the client's TTL, 60 s after a scheduled rotation; stale-if-error adds its window."""
+    staleness = secrets_client.worst_case_staleness
+    assert staleness(300, 300) == 600 and staleness(300, 300, change="scheduled") == 300
+    assert (
+        staleness(300, 300, extension_cache=False) == 300 and staleness(300, 300, change="scheduled", extension_cache=False) == 0
+    )
+    assert staleness(300, backend="sdk") == 300 and staleness(300, backend="sdk", change="scheduled") == 60
+    assert staleness(30, backend="sdk", change="scheduled") == 30
+    assert staleness(120, 300, stale_if_error=60) == 480
+    with pytest.raises(secrets_client.ConfigurationError, match="use extension or sdk"):
+        staleness(300, backend="lambda")
+
+
+class ExtensionNamedFake(FakeBackend):
+    """The fake as the extension path (the client's rotation window max age is the extension's)."""
+
+    name = "extension"
+
+
+def test_a_rotated_secret_is_kept_until_its_window_opens(clock: Clock) -> None:
+    """Rotated every 30 days: a version 10 days old stays the full TTL; one whose window opens in 100 s is kept
+    100 s; inside the window, through the extension, every read asks the backend; through the SDK, every 60 s."""
+    day = 86400.0
+    for created, backend, reads, expected in (
+        (-10 * day, ExtensionNamedFake, (10, 299), 1),
+        (-29 * day + 100, ExtensionNamedFake, (99,), 1),
+        (-29 * day + 100, ExtensionNamedFake, (101,), 2),
+        (-29 * day - 1, ExtensionNamedFake, (1, 2), 3),
+        (-29 * day - 1, FakeBackend, (59,), 1),
+        (-29 * day - 1, FakeBackend, (61,), 2),
+    ):
+        clock.offset = 0
+        fake = backend()
+        fake.put_secret("/a/s", "v", created_date=time.time() + created)
+        client = fake.client(rotation={"/a/s": {"days": 30}})
+        client.get_secret("/a/s", max_age=300)
+        for at in reads:
+            clock.offset = at
+            client.get_secret("/a/s", max_age=300)
+        assert fake.requests == expected, (created, backend.__name__, reads)
+
+
+def test_rotation_from_the_manifest_is_applied_at_the_first_cache_hit(clock: Clock) -> None:
+    """The manifest's rotation map shortens a cached secret's life from its first reuse on (not on the cold read)."""
+    fake = ExtensionNamedFake(prefix="/sandbox/demo")
+    fake.put_secret("secrets/api_key", "v", rotation={"days": 1})  # window open at once: created + 1 day - 1 day
+    fake.put_secret("secrets/plain", "w")
+    client = fake.client()
+    client.get_secrets_by_name(["secrets/api_key", "secrets/plain"])
+    assert ("parameter", "/sandbox/demo/manifest") not in fake.calls
+    clock.offset = 1
+    client.get_secrets_by_name(["secrets/api_key", "secrets/plain"])
+    assert fake.calls.count(("parameter", "/sandbox/demo/manifest")) == 1
+    assert fake.calls.count(("secret", "/sandbox/demo/secrets/api_key")) == 2
+    assert fake.calls.count(("secret", "/sandbox/demo/secrets/plain")) == 1
+
+
+def test_a_reused_connection_does_not_wait_for_a_delayed_ack(extension: Script) -> None:
+    """Ten GETs on one keep-alive connection to http.server (headers and body in two writes): no ~40 ms Nagle /
+    delayed-ACK stall per GET (TCP_QUICKACK on the client's reads); 440 ms without it on Linux."""
+    names = [f"/a/b/secrets/q{i}" for i in range(10)]
+    _secret_answers(extension, names)
+    client = secrets_client.SecretsClient(backend=secrets_client.ExtensionBackend(connections=1))
+    started = time.monotonic()
+    assert len(client.get_secrets_by_name(names)) == 10
+    assert extension.connections == 1 and time.monotonic() - started < 0.15

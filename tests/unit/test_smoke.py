@@ -82,6 +82,17 @@ def test_a_json_secret_is_compared_field_by_field() -> None:
     assert not check.passed and "fields DIFFER" in check.detail
 
 
+def test_a_json_secret_whose_stored_value_is_not_an_object_fails() -> None:
+    """A secret declared json holding plain text (what a rotation that ignored the format wrote) fails, though the
+    function read the same hash; the same text in a string secret passes."""
+    value = "Zx81" * 10
+    payload = _payload(value)
+    payload["secrets"][0]["fields"] = None
+    check = compare(payload, {SECRET: Stored(_digest(value), "v1", field_hashes(value), json=True)}, REFUSED)[0]
+    assert not check.passed and 'declared format = "json" and the stored value is not a JSON object' in check.detail
+    assert compare(payload, {SECRET: Stored(_digest(value), "v1", None)}, REFUSED)[0].passed
+
+
 def _app(name: str, items: list[tuple[str, str]]) -> App:
     return App(
         name=name,
@@ -119,7 +130,7 @@ def test_each_app_is_probed_with_one_item_of_each_kind_of_the_next_app() -> None
     orders = outside(deployment, deployment.apps["orders"])
     assert orders["secret"].name == "/sandbox/billing/secrets/k" and orders["parameter"].name == "/sandbox/demo/config/u"  # type: ignore[union-attr]
     event = probe_event(deployment.apps["demo"], demo)["smoke_probe"]
-    assert event["read"] == {"secrets": ["/sandbox/demo/secrets/a"], "parameters": ["/sandbox/demo/config/u"]}
+    assert event["read"] == {"secrets": ["secrets/a"], "parameters": ["config/u"]}  # relative: the prefix is proved too
     assert event["refuse"]["secrets"] == ["/sandbox/orders/secrets/t"]
 
 

@@ -28,7 +28,15 @@ apps = {
     memory_size = 512
     environment = { LOG_LEVEL = "INFO" }
     secrets = {
-      "secrets/payment_token" = { description = "Payment provider token (value set out-of-band)" }
+      "secrets/payment_token" = {
+        description = "Payment provider token, rotated by the app's own function (apps/orders/rotate.py)"
+        rotation = {
+          strategy   = "lambda" # the sandbox deploys the function the ARN names (terraform/envs/sandbox/user_rotation.tf)
+          lambda_arn = "arn:aws:lambda:us-east-1:123456789012:function:sandbox-orders-rotate-payment-token"
+          days       = 30
+        }
+      }
+      "secrets/shipping_api_key" = { description = "Shipping provider API key (not rotated: strategy none, the default)" }
     }
     secure_parameters = {
       "secrets/signing_key" = { description = "Webhook signing key" }

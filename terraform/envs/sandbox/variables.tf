@@ -74,7 +74,7 @@ variable "apps" {
         days                = optional(number)
         schedule_expression = optional(string)
         duration            = optional(string)
-        rotate_immediately  = optional(bool, true)
+        rotate_immediately  = optional(bool)
         lambda_arn          = optional(string)
         fields              = optional(list(string))
         length              = optional(number, 32)

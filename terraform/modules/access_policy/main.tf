@@ -54,6 +54,15 @@ locals {
         Action   = ["secretsmanager:GetSecretValue"]
         Resource = local.secret_arns
       },
+      {
+        # BatchGetSecretValue (the client's SDK path) has no resource to scope to; it returns only the
+        # secrets the caller may GetSecretValue: "you must have permissions for both
+        # secretsmanager:BatchGetSecretValue and secretsmanager:GetSecretValue for each secret".
+        Sid      = "ReadSecretsInBatches"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:BatchGetSecretValue"]
+        Resource = ["*"]
+      },
     ],
     length(var.kms_key_arns) == 0 ? [] : [
       {

@@ -231,6 +231,21 @@ run "rejects_a_kms_alias_as_the_key" {
   expect_failures = [var.kms_key_arn]
 }
 
+run "a_json_secret_the_kit_generates_waits_for_its_first_value" {
+  command = plan
+  variables {
+    secrets = {
+      "secrets/db"  = { format = "json", rotation = { strategy = "generated", days = 30, fields = ["password"] } }
+      "secrets/key" = { rotation = { strategy = "generated", days = 30 } }
+    }
+    rotation_package_path = "main.tf"
+  }
+  assert {
+    condition     = local.rotate_immediately["secrets/key"] && !local.rotate_immediately["secrets/db"]
+    error_message = "unset rotate_immediately: a string secret rotates at once (its first value), a json one waits for its object"
+  }
+}
+
 # ---------------------------------------------------------------------------------------------
 # AWS limits, checked at plan time (docs/troubleshooting.md cites each one)
 # ---------------------------------------------------------------------------------------------

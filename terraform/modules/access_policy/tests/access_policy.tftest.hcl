@@ -29,8 +29,12 @@ run "arn_forms_are_exact" {
     error_message = "secrets: read only"
   }
   assert {
-    condition     = length(jsondecode(output.policy_json).Statement) == 3
+    condition     = length(jsondecode(output.policy_json).Statement) == 4
     error_message = "no KMS statement without customer-managed keys"
+  }
+  assert {
+    condition     = jsondecode(output.policy_json).Statement[3].Action == ["secretsmanager:BatchGetSecretValue"] && jsondecode(output.policy_json).Statement[3].Resource == ["*"]
+    error_message = "batches of secrets: BatchGetSecretValue has no resource to scope to (GetSecretValue on each secret still decides)"
   }
 }
 
@@ -38,11 +42,11 @@ run "kms_decrypt_is_limited_to_the_key_and_the_services" {
   command = plan
   variables { kms_key_arns = ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"] }
   assert {
-    condition     = jsondecode(output.policy_json).Statement[3].Resource == ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
+    condition     = jsondecode(output.policy_json).Statement[4].Resource == ["arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
     error_message = "kms:Decrypt only on the given key"
   }
   assert {
-    condition     = jsondecode(output.policy_json).Statement[3].Condition.StringEquals["kms:ViaService"] == ["ssm.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"]
+    condition     = jsondecode(output.policy_json).Statement[4].Condition.StringEquals["kms:ViaService"] == ["ssm.us-east-1.amazonaws.com", "secretsmanager.us-east-1.amazonaws.com"]
     error_message = "kms:Decrypt only through SSM and Secrets Manager"
   }
 }

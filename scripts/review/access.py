@@ -19,7 +19,10 @@ resource policy or a key policy names: another account (any principal there: its
 are that account's to set, so they are taken as allowing), a role or user of another account,
 a role or user of this account that the plan does not hold, "any principal of this account"
 (what a policy grants without the caller's own policy) and "anyone" (`Principal "*"`; a
-principal of an account no policy names).
+principal of an account no policy names). The role of a function a secret names as its
+rotation function (its `rotation_lambda_arn`, or the `lambda_arn` of its rotation in its app's
+manifest) is that secret's rotator: the secret's own declaration makes the read, so READ001
+does not report it as a new reader (`Analysis.rotators`).
 
 **A read** is one request AWS would allow, decided by scripts/iam's Authorizer (policy.decide()
 underneath: explicit deny, same-account either policy, cross-account both, the key policy):
@@ -258,6 +261,7 @@ class Analysis:
     cells: dict[str, dict[tuple[str, str], Cell]]  # side -> (reader key, item key) -> cell (no cell: no read)
     declared: dict[str, list[DeclaredRead]]  # side -> reads
     notes: list[str] = field(default_factory=list)
+    rotators: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # side -> (reader key, item key)
 
 
 def analyse(view: PlanView) -> Analysis:
@@ -669,10 +673,17 @@ class _Analyser:
                 found = self.identifiers(type_name, side).get(value)
                 if found is not None:
                     return found
-            return None
+            return self.function_of(value, side) if "aws_lambda_function" in types else None
         if value is None or not isinstance(value, Unknown):
             return None
         return self.referenced(change, attribute, types) or UNKNOWN
+
+    def function_of(self, arn: str, side: str) -> Change | None:
+        """The function of this account a Lambda ARN names, by its name (a function the plan creates has no ARN yet)."""
+        function = re.match(r"^arn:[^:]+:lambda:[^:]*:([0-9]{12}):function:([^:]+)$", arn)
+        if function is None or function.group(1) != self.account:
+            return None
+        return self.identifiers("aws_lambda_function", side).get(function.group(2))
 
     def referenced(self, change: Change, attribute: str, types: tuple[str, ...]) -> Change | None:
         """The change a configuration reference names in the same module instance (`aws_iam_role.this.arn`)."""
@@ -699,7 +710,8 @@ class _Analyser:
         readers.update(self.named(items))
         cells = {side: self.evaluate(readers, items, side) for side in SIDES}
         declared = {side: self.declared(readers, items, side) for side in SIDES}
-        return Analysis(readers, items, cells, declared)
+        rotators = {side: self.rotators(readers, items, side) for side in SIDES}
+        return Analysis(readers, items, cells, declared, rotators=rotators)
 
     # items
 
@@ -1044,8 +1056,18 @@ class _Analyser:
                 reads += [DeclaredRead(app, role.address, key, function.address) for key in wanted if key in items]
         return reads
 
+    def rotators(self, readers: dict[str, Reader], items: dict[str, Item], side: str) -> set[tuple[str, str]]:
+        """(role, secret) pairs where the role is the one of the function the secret names as its rotation function."""
+        pairs = set()
+        rotation = self.rotation_functions(side)
+        for function in self.changes("aws_lambda_function"):
+            role = self.link(function, side, "role", ("aws_iam_role",)) if function.address in rotation else None
+            if isinstance(role, Change) and role.address in readers:
+                pairs |= {(role.address, f"secret:{name}") for name in rotation[function.address] if f"secret:{name}" in items}
+        return pairs
+
     def rotation_functions(self, side: str) -> dict[str, list[str]]:
-        """Rotation functions (Secrets Manager may invoke them, or a secret names them) and the secrets each rotates."""
+        """Rotation functions (Secrets Manager may invoke them, a secret or its app's manifest names them), what each rotates."""
         functions: dict[str, list[str]] = {}
         for permission in self.changes("aws_lambda_permission"):
             values = self.values(permission, side)
@@ -1062,6 +1084,13 @@ class _Analyser:
                 function = self.link(rotation, side, "rotation_lambda_arn", ("aws_lambda_function",))
                 if isinstance(function, Change):
                     functions.setdefault(function.address, []).append(str(values.get("name")))
+        for _, change, _ in self.manifests(side):  # the user's function a manifest names (the sandbox sets no rotation)
+            manifest = _manifest((self.values(change, side) or {}).get("value")) or {}
+            for short, rule in (manifest.get("rotation") or {}).items():
+                arn = rule.get("lambda_arn") if isinstance(rule, dict) else None
+                function = self.function_of(arn, side) if isinstance(arn, str) else None
+                if function is not None:
+                    functions.setdefault(function.address, []).append(f"{str(manifest['prefix']).rstrip('/')}/{short}")
         return functions
 
 

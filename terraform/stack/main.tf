@@ -50,7 +50,8 @@ locals {
     secure_parameters = sort(keys(var.secure_parameters))
     parameters        = sort(keys(var.parameters))
     formats           = { for key, s in var.secrets : key => s.format if s.format != "string" }
-    # Rotated secrets only: the schedule, and what the kit's function generates ("generated").
+    # Rotated secrets only: the schedule, what the kit's function generates ("generated"), or
+    # the user's function that rotates it ("lambda").
     rotation = { for key, s in var.secrets : key => {
       strategy            = s.rotation.strategy
       days                = s.rotation.days
@@ -64,6 +65,7 @@ locals {
       exclude_lowercase   = s.rotation.exclude_lowercase
       include_space       = s.rotation.include_space
       require_each_type   = s.rotation.require_each_type
+      lambda_arn          = s.rotation.strategy == "lambda" ? s.rotation.lambda_arn : null # the user's function (the review's rotator)
     } if s.rotation.strategy != "none" }
   })
   manifest_tier = length(local.manifest) > 4096 ? "Advanced" : "Standard" # Advanced: $0.05 per parameter-month

@@ -22,7 +22,7 @@ class NewReader(PlanRule):
         found: dict[tuple[str, Severity], tuple[Item, list[str]]] = {}
         for reader, item, cell in iter_new(analysis):
             stands = outside(reader, item)
-            if stands is None:
+            if stands is None or (reader.key, item.key) in analysis.rotators.get("after", set()):
                 continue
             severity = Severity(stands)
             text = f"{reader.label} {'can' if cell.level == 'reads' else 'may'} now read it"

@@ -193,3 +193,37 @@ def test_an_attached_policy_of_the_plan_or_an_aws_managed_one_grants_as_an_inlin
     aws = "arn:aws:iam::aws:policy/"
     assert len(found("READ001", plan(app("billing"), app("demo"), attach(aws + "SecretsManagerReadWrite")))) == 1
     assert found("READ001", plan(app("billing"), app("demo"), attach(aws + "service-role/AWSLambdaBasicExecutionRole"))) == []
+
+
+def test_the_rotation_function_a_secret_names_is_its_rotator_not_a_new_reader() -> None:
+    """A user's rotation function outside every app reads the secret it rotates; any other secret is still a new reader."""
+    rotator_arn = f"arn:aws:iam::{ACCOUNT}:role/e-rotate-token"
+    function_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:e-rotate-token"
+    grant = {"Effect": "Allow", "Action": READ, "Resource": secret_arn("/e/demo/*")}
+    rotator = [
+        resource(None, "aws_iam_role", "rotator", None, {"arn": rotator_arn, "name": "e-rotate-token", "tags": {}}),
+        resource(None, "aws_iam_role_policy", "rotator", None, {"role": "e-rotate-token", "policy": policy(grant)}),
+        resource(
+            None,
+            "aws_lambda_function",
+            "rotator",
+            None,
+            {"function_name": "e-rotate-token", "arn": function_arn, "role": rotator_arn, "environment": []},
+        ),  # fmt: skip
+    ]  # created by this change, as the sandbox's user_rotation.tf does
+    demo = app("demo", secrets=("secrets/api_key", "secrets/other"))
+    for change in demo:
+        if change["address"] == DEMO_SECRET:
+            change["change"]["after"] = {**change["change"]["after"], "rotation_lambda_arn": function_arn}
+    [(severity, address, detail)] = found("READ001", plan(rotator, demo))
+    assert (severity, address) == ("high", DEMO_SECRET.replace("api_key", "other"))
+    assert "e-rotate-token (no app) can now read it" in detail
+    for change in demo:  # no secret names it: both are new reads
+        change["change"]["after"].pop("rotation_lambda_arn", None)
+    assert len(found("READ001", plan(rotator, demo))) == 2
+    for change in demo:  # the app's manifest names it (the sandbox, whose secrets have no rotation resource)
+        if change["address"].endswith('["/e/demo/manifest"]'):
+            manifest = json.loads(change["change"]["after"]["value"])
+            manifest["rotation"] = {"secrets/api_key": {"strategy": "lambda", "lambda_arn": function_arn}}
+            change["change"]["after"] = {**change["change"]["after"], "value": json.dumps(manifest)}
+    assert [address for _, address, _ in found("READ001", plan(rotator, demo))] == [DEMO_SECRET.replace("api_key", "other")]

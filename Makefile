@@ -8,7 +8,7 @@ SHELL := /bin/bash
 ENV ?= sandbox
 SANDBOX_PORT ?= 4599
 # User input reaches the scripts through the environment, never interpolated into a shell command.
-export SANDBOX_PORT ENV APP NAME FILE EVENT EVENT_FILE CONFIRM FAIL_ON VERBOSE NO_WAIT
+export SANDBOX_PORT ENV APP NAME FILE EVENT EVENT_FILE CONFIRM FAIL_ON VERBOSE NO_WAIT SCAN
 export ROLE ACCOUNT REPO  # make ci-policy
 
 PYTHON ?= python3
@@ -20,7 +20,7 @@ BENCH_STAMP := .venv-bench/.installed
 PYTEST_WORKERS ?= auto
 
 .PHONY: help check-env setup package sandbox-up sandbox-down sandbox-status plan apply deploy put-secret \
-	smoke rotate invoke migrate destroy test test-unit lint schema tf-test docs bench bench-apps clean ci-policy
+	smoke rotate invoke migrate destroy test test-fast test-unit lint schema tf-test docs bench bench-apps clean ci-policy
 
 # One command at a time per checkout (scripts/checkout_lock.py): a top-level make whose goals
 # change the sandbox, the state, build/ or the saved plans re-runs itself holding the lock
@@ -50,7 +50,7 @@ help: ## List the targets
 deploy: check-env setup package ## The whole flow for every app: sandbox, package, plan, apply, demo values, smoke
 	@$(PY) -m scripts.cli deploy
 
-plan: check-env setup package ## Plan every app, save build/plans/<ENV>.tfplan (private), review it (FAIL_ON=high for CI)
+plan: check-env setup package ## Plan every app, save build/plans/<ENV>.tfplan (private), review it (FAIL_ON=high for CI; SCAN=0 skips checkov)
 	@$(PY) -m scripts.cli plan
 
 apply: check-env setup ## Apply the saved plan and nothing else (ENV=prod needs CONFIRM=prod)
@@ -88,7 +88,10 @@ sandbox-status: ## Is the sandbox up?
 test: setup ## Run the whole test suite on every core (unit, functional, e2e, reliability)
 	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-test-unit: setup ## Run the unit tests only (no moto server, no Terraform; seconds)
+test-fast: setup ## Run the unit, oracle and functional tests on every core: the tier for every edit
+	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not e2e and not reliability"
+
+test-unit: setup ## Run the unit and oracle tests only (no moto server, no Terraform)
 	@$(PY) -m pytest -m "not e2e and not functional and not reliability"
 
 lint: sandbox-up package ## Check without changing files: ruff, fmt, validate, schema check, checkov, docs

@@ -60,15 +60,21 @@ class Checkout:
     transcript: list[str] = field(default_factory=list)  # every make output, for the canary search
 
     @classmethod
-    def fresh(cls, target: Path) -> Checkout:
-        """A copy of this repository's files at `target`, as on a fresh machine, with its own SANDBOX_PORT."""
+    def fresh(cls, target: Path, scan: bool = True) -> Checkout:
+        """A copy of this repository's files at `target`, as on a fresh machine, with its own SANDBOX_PORT.
+
+        scan False: its plans skip checkov (SCAN=0), for tests that deploy to prove something else
+        (the scan is proved by tests/e2e/test_deploy_flow.py and the review's functional tests).
+        """
         copy_repository(target)
         # As on a fresh machine: no terraform on PATH, so setup must fall back to the bundled one.
         path = os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "terraform").exists())
         env = {**os.environ, "PATH": path, "SANDBOX_PORT": str(free_port()), "NO_COLOR": "1"}
         env["AWS_EC2_METADATA_DISABLED"] = "true"
-        for name in ("ENV", "MAKEFLAGS", "NAME", "FILE", "CONFIRM"):
+        for name in ("ENV", "MAKEFLAGS", "NAME", "FILE", "CONFIRM", "SCAN"):
             env.pop(name, None)
+        if not scan:
+            env["SCAN"] = "0"
         return cls(target, env)
 
     def make(
@@ -128,3 +134,31 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
         if parts[0] in ("functional", "e2e", "reliability"):
             item.add_marker(parts[0])
+
+
+TIERS = ("unit", "oracle", "functional", "e2e", "reliability")  # the folders under tests/, fastest first
+_tier_seconds: dict[str, list[float]] = {}
+
+
+def tier_of(nodeid: str) -> str:
+    """A test's tier: the folder under tests/ it lives in."""
+    parts = nodeid.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == "tests" else "other"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Sum each tier's test time (setup, call and teardown), on the controller when the run is spread over workers."""
+    seconds = _tier_seconds.setdefault(tier_of(report.nodeid), [0.0, 0])
+    seconds[0] += report.duration
+    seconds[1] += report.when == "call" or (report.when == "setup" and report.outcome != "passed")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Each tier's time at the end of the run (docs/testing.md: what it is and what it is not)."""
+    if not _tier_seconds:
+        return
+    workers = getattr(terminalreporter.config.option, "numprocesses", None) or 1
+    terminalreporter.write_sep("-", f"time per tier (sum of the tests' own seconds over {workers} worker(s))")
+    for tier in sorted(_tier_seconds, key=lambda t: TIERS.index(t) if t in TIERS else len(TIERS)):
+        seconds, count = _tier_seconds[tier]
+        terminalreporter.write_line(f"  {tier:<12} {int(count):>5} tests  {seconds:8.1f} s")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,8 +87,8 @@ def plan(target: Target, name: str | None = None, scan: bool | None = None, app:
     """Plan and save it with its JSON; write and print the review; return it (a review.Review).
 
     name: the files' name under build/plans/ (default: the environment's).
-    scan: run checkov over the plan (default: when the plan changes a resource; a plan that
-    changes nothing cannot bring a new finding).
+    scan: run checkov over the plan (default: when the plan changes a resource, a plan that
+    changes nothing cannot bring a new finding; never with SCAN=0 in the environment).
     app: show the review of that app only (the plan and the saved review cover every app).
     """
     step(f"terraform plan (ENV={target.env})")
@@ -108,9 +109,10 @@ def plan(target: Target, name: str | None = None, scan: bool | None = None, app:
         review.write_private(files["state"], json.dumps(before))
         shown = workspace.show_json(files["plan"])
         review.write_private(files["json"], shown)
+        skip = "SCAN=0" if scan is None and os.environ.get("SCAN") == "0" else "the plan changes no resource"
         if scan is None:
             actions = [set(c["change"]["actions"]) for c in json.loads(shown).get("resource_changes", [])]
-            scan = any(a - {"no-op", "read"} for a in actions)
+            scan = skip != "SCAN=0" and any(a - {"no-op", "read"} for a in actions)
         result = review.write_review(
             files["json"], target.env, usage_file=target.usage_file, scan=scan, repo_root=workspace.root.parent.parent
         )
@@ -121,7 +123,7 @@ def plan(target: Target, name: str | None = None, scan: bool | None = None, app:
     shown = review.for_app(result, app) if app else result
     print(review.render_terminal(shown, colour=colour(sys.stdout)))
     if not scan:
-        print("checkov: skipped (the plan changes no resource)")
+        print(f"checkov: skipped ({skip})")
     say(f"saved: {files['plan'].relative_to(ROOT)} and its JSON; review: {review.PLAN_DIR.relative_to(ROOT)}/{name}.review.md")
     return result
 

@@ -72,7 +72,7 @@ def _apply_old_root(old: Checkout, endpoint: str, credentials: dict[str, str]) -
 @pytest.fixture(scope="module")
 def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Checkout, dict]]:
     base = tmp_path_factory.mktemp("upgrade")
-    new = Checkout.fresh(base / "new")
+    new = Checkout.fresh(base / "new", scan=False)
     old = Checkout(base / "old", new.env)
     if not _archive(SINGLE_APP_RELEASE, old.path):
         pytest.skip(f"this clone's history lacks {SINGLE_APP_RELEASE[:7]} (a shallow clone): nothing to upgrade from")

@@ -26,7 +26,7 @@ ITEMS = 100  # of each kind
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Checkout]:
-    result = Checkout.fresh(tmp_path_factory.mktemp("limits") / "repo")
+    result = Checkout.fresh(tmp_path_factory.mktemp("limits") / "repo", scan=False)
     yield result
     result.make("sandbox-down")
 

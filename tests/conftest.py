@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -128,16 +129,11 @@ def aws_env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> str:
     return moto_endpoint
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Markers that mean what they say: a test under tests/<kind>/ (functional, e2e, reliability) is marked <kind>."""
-    for item in items:
-        parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
-        if parts[0] in ("functional", "e2e", "reliability"):
-            item.add_marker(parts[0])
-
-
 TIERS = ("unit", "oracle", "functional", "e2e", "reliability")  # the folders under tests/, fastest first
+FIRST_GUESS = {"reliability": 300.0, "e2e": 200.0, "functional": 30.0, "oracle": 20.0}  # seconds per file, until measured
+DURATIONS = ROOT / "build" / "test-durations.json"  # seconds per test file, as the runs on this machine measured them
 _tier_seconds: dict[str, list[float]] = {}
+_file_seconds: dict[str, float] = {}
 
 
 def tier_of(nodeid: str) -> str:
@@ -146,11 +142,51 @@ def tier_of(nodeid: str) -> str:
     return parts[1] if len(parts) > 2 and parts[0] == "tests" else "other"
 
 
+def _measured() -> dict[str, float]:
+    try:
+        known = json.loads(DURATIONS.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: float(v) for k, v in known.items() if isinstance(v, (int, float))} if isinstance(known, dict) else {}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers that mean what they say: a test under tests/<kind>/ (functional, e2e, reliability) is marked <kind>.
+
+    Then the longest files first: xdist's --dist loadfile hands files to the workers in this order,
+    so the slowest start at once instead of ending the run on one worker while the others wait
+    (longest-processing-time-first). A file's cost is its measured time (DURATIONS), else its
+    tier's first guess; a file's own tests keep their order.
+    """
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(ROOT / "tests").parts
+        if parts[0] in ("functional", "e2e", "reliability"):
+            item.add_marker(parts[0])
+    measured = _measured()
+
+    def cost(item: pytest.Item) -> tuple[float, str]:
+        path = item.nodeid.split("::")[0]
+        return (-measured.get(path, FIRST_GUESS.get(tier_of(path), 1.0)), path)
+
+    items.sort(key=cost)
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Sum each tier's test time (setup, call and teardown), on the controller when the run is spread over workers."""
+    """Sum each tier's and each file's test time (setup, call and teardown), on the controller under xdist."""
     seconds = _tier_seconds.setdefault(tier_of(report.nodeid), [0.0, 0])
     seconds[0] += report.duration
     seconds[1] += report.when == "call" or (report.when == "setup" and report.outcome != "passed")
+    path = report.nodeid.split("::")[0]
+    _file_seconds[path] = _file_seconds.get(path, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Keep each file's time for the next run's order (the controller's, or a run without workers)."""
+    if hasattr(session.config, "workerinput") or not _file_seconds:
+        return
+    with contextlib.suppress(OSError):
+        DURATIONS.parent.mkdir(exist_ok=True)
+        DURATIONS.write_text(json.dumps({**_measured(), **_file_seconds}, indent=1, sort_keys=True))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

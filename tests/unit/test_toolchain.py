@@ -71,6 +71,20 @@ def test_bundled_terraform_shim_runs(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert 'default = "a"' in (tmp_path / "ugly.tf").read_text()
 
 
+def test_the_shim_names_the_environment_itself_not_a_link_to_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checkouts linking one environment (the tests' copies) write the same shim: a link that goes away breaks none."""
+    real = tmp_path / "real-venv"
+    (real / "bin").mkdir(parents=True)
+    (tmp_path / "checkout").mkdir()
+    (tmp_path / "checkout" / ".venv").symlink_to(real)
+    linked = tmp_path / "checkout" / ".venv"
+    monkeypatch.setattr(toolchain, "SHIM", tmp_path / "terraform-bundled")
+    monkeypatch.setattr(toolchain.sys, "prefix", str(linked))
+    monkeypatch.setattr(toolchain.sys, "executable", str(linked / "bin" / "python"))
+    first_line = toolchain.write_shim().read_text().splitlines()[0]
+    assert first_line == f"#!{real / 'bin' / 'python'}"
+
+
 def test_recent_terraform_on_path_is_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A terraform on PATH at least MIN_TERRAFORM is used; an older one is passed over for the bundled one."""
     fake = tmp_path / "terraform"

@@ -38,9 +38,9 @@ def test_each_role_counts_alone() -> None:
 
 def test_inline_policy_blocks_count_and_a_policy_shown_on_both_counts_once() -> None:
     """The role's inline_policy reads every inline policy, the role policies' too: one name counts once."""
-    blocks = [{"name": "a", "policy": sized(HALF)}]
-    assert findings("LIMIT002", plan(_role(["update"], blocks), _put("a", sized(HALF), actions=["no-op"]))) == []
-    assert len(findings("LIMIT002", plan(_role(["no-op"], blocks), _put("b", sized(HALF + 1))))) == 1
+    blocks = [{"name": "a", "policy": sized(HALF + 1)}]
+    assert findings("LIMIT002", plan(_role(["update"], blocks), _put("a", sized(HALF + 1), actions=["no-op"]))) == []
+    assert len(findings("LIMIT002", plan(_role(["no-op"], blocks), _put("b", sized(HALF))))) == 1
 
 
 def test_a_deleted_policy_no_longer_counts() -> None:

@@ -67,3 +67,22 @@ def of_app(address: str) -> str:
     """ "app <name>: " for a resource of an app (module.stack["<name>"]), as the stack's limit messages start; else ""."""
     app = app_of(address)
     return f"app {app}: " if app != OUTSIDE else ""
+
+
+SECRET_NAME_CHARS = 512  # Secrets Manager CreateSecret, Name: "Maximum length of 512"
+PARAMETER_NAME_CHARS = 1011  # SSM PutParameter, Name: 1011 characters, the ARN before the name included
+
+
+def ssm_arn_prefix(region: str) -> str:
+    """What comes before a parameter's name in its ARN, as AWS's example counts it (45 characters in us-east-2).
+
+    The account is always 12 digits; the partition follows from the region.
+    """
+    partition = "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    return f"arn:{partition}:ssm:{region}:123456789012:parameter/"
+
+
+def known_name(change: Change) -> str | None:
+    """The resource's planned `name` when the plan knows it (not set by name_prefix, not known only after apply)."""
+    name = change.after.get("name")
+    return name if isinstance(name, str) and name and change.after_unknown.get("name") is not True else None

@@ -78,6 +78,17 @@ class Checkout:
             env["SCAN"] = "0"
         return cls(target, env)
 
+    def apply_process(self) -> subprocess.Popen[str]:
+        """`scripts.cli apply` of the saved plan, started and left running, its output on one pipe (to interrupt it)."""
+        return subprocess.Popen(
+            [str(self.path / ".venv/bin/python"), "-m", "scripts.cli", "apply"],
+            cwd=self.path,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+
     def make(
         self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None, timeout: int = 300
     ) -> subprocess.CompletedProcess[str]:

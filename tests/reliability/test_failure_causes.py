@@ -154,14 +154,7 @@ def test_a_stopped_sandbox_is_named_before_and_during_an_apply(checkout: Checkou
     assert "the sandbox is not running" in line and "make sandbox-up" in line, line
     ok(checkout.make("plan"))  # starts it again
     pid = json.loads((checkout.path / ".sandbox" / "moto.pid").read_text())["pid"]
-    process = subprocess.Popen(
-        [str(checkout.path / ".venv/bin/python"), "-m", "scripts.cli", "apply"],
-        cwd=checkout.path,
-        env=checkout.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = checkout.apply_process()
     assert process.stdout is not None
     seen = []
     for output in process.stdout:

@@ -90,14 +90,7 @@ def _sandbox_inventory(checkout: Checkout) -> dict[str, list[str]]:
 def _apply_interrupted(checkout: Checkout, when: str, sig: signal.Signals) -> str:
     """Plan, then apply and send `sig` to terraform as soon as a line containing `when` appears."""
     ok(checkout.make("plan"))
-    process = subprocess.Popen(
-        [str(checkout.path / ".venv/bin/python"), "-m", "scripts.cli", "apply"],
-        cwd=checkout.path,
-        env=checkout.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = checkout.apply_process()
     assert process.stdout is not None
     seen = []
     for line in process.stdout:

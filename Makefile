@@ -15,9 +15,15 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The standard-library steps every target starts with (the checkout lock, check-env) run on the project's
+# interpreter once setup made it: a version manager's shim (pyenv's) costs about 0.1 s per make otherwise.
+BOOT_PY := $(if $(wildcard $(STAMP)),$(PY),$(PYTHON))
 # Defined before the rules that name it: prerequisites are expanded as the Makefile is read.
 BENCH_STAMP := .venv-bench/.installed
-PYTEST_WORKERS ?= auto
+# pytest-xdist workers: two per core. The e2e and reliability tests' deploys spend much of their time waiting
+# (Terraform's AWS provider creates Lambda functions one at a time, about 5 s each): with one worker per core
+# the cores idle part of the run (measured in docs/testing.md, "Where the time goes").
+PYTEST_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) * 2 )))
 
 .PHONY: help check-env setup package sandbox-up sandbox-down sandbox-status plan apply deploy put-secret \
 	smoke rotate invoke migrate destroy test test-fast test-unit lint schema tf-test docs bench bench-apps clean ci-policy
@@ -33,7 +39,7 @@ export SANDBOX_LOCK_GOALS := $(MAKECMDGOALS)
 export SANDBOX_LOCK_MAKE := $(MAKE)
 SANDBOX_LOCKING := 1
 $(firstword $(MAKECMDGOALS)):
-	+@$(PYTHON) -m scripts.checkout_lock
+	+@$(BOOT_PY) -m scripts.checkout_lock
 $(wordlist 2,$(words $(MAKECMDGOALS)),$(MAKECMDGOALS)):
 	@:
 endif
@@ -85,10 +91,10 @@ sandbox-status: ## Is the sandbox up?
 	@$(PY) -m scripts.sandbox.server status
 
 ##@ Develop
-test: setup ## Run the whole test suite on every core (unit, functional, e2e, reliability)
+test: setup ## Run the whole test suite, two workers per core (unit, functional, e2e, reliability)
 	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
-test-fast: setup ## Run the unit, oracle and functional tests on every core: the tier for every edit
+test-fast: setup ## Run the unit, oracle and functional tests, two workers per core: the tier for every edit
 	@$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not e2e and not reliability"
 
 test-unit: setup ## Run the unit and oracle tests only (no moto server, no Terraform)
@@ -131,8 +137,8 @@ clean: sandbox-down ## Remove build output and sandbox state (keeps the virtual 
 	rm -rf build
 	@find .sandbox -mindepth 1 -maxdepth 1 ! -name 'lock-*' -exec rm -rf {} + 2>/dev/null || true
 
-check-env:  # before any setup: the system Python suffices here (standard library only)
-	@$(PYTHON) -m scripts.cli check-env
+check-env:  # before any setup too: the system Python suffices here (standard library only)
+	@$(BOOT_PY) -m scripts.cli check-env
 
 $(STAMP): requirements.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "error: Python 3.11+ is needed (found " + sys.version.split()[0] + "); install it or run make PYTHON=python3.11")'

@@ -61,7 +61,7 @@ def normalize(markdown: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def reviews(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, review.Review]]:
+def reviews(tmp_path_factory: pytest.TempPathFactory, own_bridge: Path) -> Iterator[dict[str, review.Review]]:
     with moto_server(tmp_path_factory.mktemp("moto-review") / "moto.log") as endpoint:
         bridge.prepare(endpoint, quiet=True)
         root = bridge.TARGET / "fixtures" / "plan_review"

@@ -23,7 +23,7 @@ EDGE = re.compile(r'^\s*"([^"]+)" -> "([^"]+)"', flags=re.MULTILINE)
 
 
 @pytest.fixture(scope="module")
-def edges(tmp_path_factory: pytest.TempPathFactory) -> dict[str, set[str]]:
+def edges(tmp_path_factory: pytest.TempPathFactory, own_bridge: Path) -> dict[str, set[str]]:
     """resource -> the resources it waits for, from the stack's `terraform graph`."""
     bridge.prepare("http://127.0.0.1:9", quiet=True)  # the endpoint is only written into provider blocks
     directory = bridge.TARGET / "stack"

@@ -13,7 +13,7 @@ from tests.functional.conftest import demo_code
 
 
 @pytest.fixture(scope="module")
-def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def endpoint(tmp_path_factory: pytest.TempPathFactory, own_bridge: Path) -> Iterator[str]:
     with moto_server(tmp_path_factory.mktemp("moto-examples") / "moto.log") as url:
         yield url
 

@@ -13,7 +13,7 @@ from tests.conftest import ROOT, moto_server
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, module_tests.ModuleResult]]:
+def results(tmp_path_factory: pytest.TempPathFactory, own_bridge: Path) -> Iterator[dict[str, module_tests.ModuleResult]]:
     with moto_server(tmp_path_factory.mktemp("moto-tftest") / "moto.log") as endpoint:
         yield {r.module: r for r in module_tests.run_all([], endpoint)}
 

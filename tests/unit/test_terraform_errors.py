@@ -25,6 +25,12 @@ VERSIONS = ("1.11.4", "1.15.5")
 TFVARS = Path("/repo/terraform.tfvars")  # the captures' tfvars, as the fixtures name it
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _bridged_copy(own_bridge: Path) -> None:
+    """A bridged copy of this module's own: the tests read it while other workers may bridge theirs."""
+    bridge.prepare("http://127.0.0.1:9", quiet=True)  # the endpoint is only written into provider blocks
+
+
 def where(tmp_path: Path, state_file: Path | None = None, env: str = "sandbox") -> terraform_errors.Where:
     return terraform_errors.Where(
         env=env,

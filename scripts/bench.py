@@ -925,6 +925,7 @@ def load_report(load: dict[str, dict[str, Any]]) -> list[str]:
         f"- p99 at {LOAD_THREADS} threads: **{p99:.1f} ms** (goal < 100 ms on loopback: {'met' if p99 < 100 else 'not met'});",
         f"  with socketserver's default backlog of 5 instead, the p99 is {load[LOAD_BACKLOG_5]['p99_ms'] / p99:.0f}x that.",
     ]
+    return lines
 
 
 def _batch_goal(first: dict[str, list[float]]) -> list[str]:

@@ -96,8 +96,13 @@ def test_the_report_fits_100_columns_and_states_ratios() -> None:
         "moto_total": 9,
         "latency_us": {"a": 1.0},
         "deploy_s": {},
+        "load": {
+            name: {"requests": 400, "answered": 400, "p50_ms": p99 / 4, "p99_ms": p99, "max_ms": p99 * 2, "failures": {}}
+            for name, p99 in ((bench.LOAD_OURS, 20.0), (bench.LOAD_BACKLOG_5, 600.0))
+        },
     }
     text = bench.report(data)
+    assert "p99 at" in text and "the p99 is 30x that" in text  # the load section (it once returned nothing)
     assert all(len(line) <= 100 for line in text.splitlines()), max(text.splitlines(), key=len)
     assert "**1.19x** the bare interpreter\n  (goal <= 1.3x: met; by the minimums 1.20x)" in text
     assert "| boto3, no cache | 3 / 1 ($0.0000) |" in text

@@ -20,9 +20,8 @@ STAMP := $(VENV)/.installed
 BOOT_PY := $(if $(wildcard $(STAMP)),$(PY),$(PYTHON))
 # Defined before the rules that name it: prerequisites are expanded as the Makefile is read.
 BENCH_STAMP := .venv-bench/.installed
-# pytest-xdist workers: two per core. The e2e and reliability tests' deploys spend much of their time waiting
-# (Terraform's AWS provider creates Lambda functions one at a time, about 5 s each): with one worker per core
-# the cores idle part of the run (measured in docs/testing.md, "Where the time goes").
+# pytest-xdist workers: two per core, as the e2e and reliability tests' deploys wait on Terraform much of
+# their time (measured in docs/testing.md, "Where the time goes").
 PYTEST_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) * 2 )))
 
 .PHONY: help check-env setup package sandbox-up sandbox-down sandbox-status plan apply deploy put-secret \

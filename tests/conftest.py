@@ -25,9 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Python's bytecode cache on, for this process and every one the suite starts (make, the CLI, the sandbox's
 # runner), even where PYTHONDONTWRITEBYTECODE is set (as on this kind of CI machine): otherwise each Python
-# process a run starts compiles the scripts it imports again (`scripts.cli
-# check-env`: 0.35 s of CPU without the cache, 0.15 s with it). The caches sit in __pycache__ (gitignored;
-# packages and copies leave them out).
+# process a run starts compiles the scripts it imports again (docs/testing.md, "Where the time goes"). The
+# caches sit in __pycache__ (gitignored; packages and copies leave them out).
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 sys.dont_write_bytecode = False
 

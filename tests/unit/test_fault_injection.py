@@ -92,12 +92,29 @@ def test_backend_down_fails_in_bounded_time_with_the_item_named(served: tuple[Em
     assert time.monotonic() - started < secrets_client.DEADLINE + secrets_client.REQUEST_TIMEOUT
 
 
-def test_cold_start_400_then_ready(served: tuple[Emulator, ScriptedBackend]) -> None:
+class _InvokedAfterOneRefusal(threading.Event):
+    """The first INVOKE arrives just after the first request was refused: no race with a wall-clock timer
+    (a 0.1 s timer lost to the client's three attempts under load)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    def is_set(self) -> bool:
+        if super().is_set():
+            return True
+        self.refused += 1
+        self.set()
+        return False
+
+
+def test_cold_start_400_then_ready(served: tuple[Emulator, ScriptedBackend], monkeypatch: pytest.MonkeyPatch) -> None:
     """Requests before the first INVOKE get 400; a client that starts just before INVOKE still succeeds."""
     emulator, _ = served
-    emulator.invoked.clear()
-    threading.Timer(0.1, emulator.invoked.set).start()
+    invoked = _InvokedAfterOneRefusal()
+    monkeypatch.setattr(emulator, "invoked", invoked)
     assert client().get_secret("/a/b/c/d") == "s3cret"
+    assert invoked.refused == 1
 
 
 def test_max_connections_limits_requests_served_at_once(served: tuple[Emulator, ScriptedBackend]) -> None:

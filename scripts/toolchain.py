@@ -92,7 +92,13 @@ def write_shim() -> Path:
     # tests' copies do) must not rewrite the shim to name a checkout that may be gone.
     text = SHIM_SOURCE.format(python=Path(os.path.realpath(sys.prefix)) / "bin" / Path(sys.executable).name)
     if not SHIM.exists() or SHIM.read_text() != text:
-        SHIM.write_text(text)
+        # Written whole, then renamed: a terraform another checkout starts from this environment at that
+        # moment runs the old file, where one started while the file is open for writing fails with
+        # "Text file busy".
+        staged = SHIM.with_name(f".{SHIM.name}.{os.getpid()}.tmp")
+        staged.write_text(text)
+        staged.chmod(0o755)
+        staged.replace(SHIM)
     SHIM.chmod(0o755)
     return SHIM
 

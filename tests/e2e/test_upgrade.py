@@ -35,10 +35,26 @@ def _archive(commit: str, target: Path) -> bool:
     target.mkdir(parents=True)
     archive = subprocess.run(["git", "archive", commit], cwd=ROOT, capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    for venv in (".venv", ".venv-checkov"):
-        if (ROOT / venv).is_dir():
-            (target / venv).symlink_to(ROOT / venv)
+    _own_bin(ROOT / ".venv", target / ".venv")
+    if (ROOT / ".venv-checkov").is_dir():
+        (target / ".venv-checkov").symlink_to(ROOT / ".venv-checkov")
     return True
+
+
+def _own_bin(shared: Path, target: Path) -> None:
+    """The shared environment at `target`, entry by entry, with bin/ a folder of its own.
+
+    The old release's setup writes its terraform shim naming its own path, in place: into the shared
+    environment, that would repoint every checkout's terraform at this temporary copy, and a terraform
+    another test started meanwhile would fail with "Text file busy"."""
+    target.mkdir()
+    for entry in shared.iterdir():
+        if entry.name != "bin":
+            (target / entry.name).symlink_to(entry)
+    (target / "bin").mkdir()
+    for entry in (shared / "bin").iterdir():
+        if entry.name != "terraform-bundled":
+            (target / "bin" / entry.name).symlink_to(entry)
 
 
 def _apply_old_root(old: Checkout, endpoint: str, credentials: dict[str, str]) -> None:
@@ -83,6 +99,8 @@ def upgraded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Checkou
         _apply_old_root(
             old, endpoint, {"AWS_ACCESS_KEY_ID": keys["access_key_id"], "AWS_SECRET_ACCESS_KEY": keys["secret_access_key"]}
         )
+        assert str(old.path) in (old.path / ".venv/bin/terraform-bundled").read_text()
+        assert str(old.path) not in (ROOT / ".venv/bin/terraform-bundled").read_text(), "the old release rewrote the shared shim"
         # The upgrade: this release's code, the old state, and the user's own single-app tfvars file.
         shutil.copy(old.path / ".sandbox/terraform.tfstate", new.path / ".sandbox/terraform.tfstate")
         (new.path / SANDBOX_TFVARS).write_text((old.path / SANDBOX_TFVARS).read_text())

@@ -85,6 +85,19 @@ def test_the_shim_names_the_environment_itself_not_a_link_to_it(tmp_path: Path, 
     assert first_line == f"#!{real / 'bin' / 'python'}"
 
 
+def test_a_shim_being_rewritten_never_makes_a_starting_terraform_busy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rewriting a shim (another checkout of the same environment ran setup) replaces the file: a terraform
+    started from it meanwhile runs, where starting a file open for writing fails with "Text file busy"."""
+    shim = tmp_path / "terraform-bundled"
+    monkeypatch.setattr(toolchain, "SHIM", shim)
+    shim.write_text("#!/bin/sh\nexit 3\n")  # an older shim, its text different
+    shim.chmod(0o755)
+    with shim.open("a"):  # a writer holding the old file open, as one in the middle of writing does
+        toolchain.write_shim()
+        assert toolchain.terraform_version(str(shim)) == (1, 15, 5)
+    assert shim.stat().st_mode & 0o777 == 0o755 and not list(tmp_path.glob(".*.tmp"))
+
+
 def test_recent_terraform_on_path_is_preferred(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A terraform on PATH at least MIN_TERRAFORM is used; an older one is passed over for the bundled one."""
     fake = tmp_path / "terraform"

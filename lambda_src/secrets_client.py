@@ -475,17 +475,28 @@ def _exchange(sock: Any, request: bytes, ends: float, quickack: Any = None) -> t
     return version, status, fields, bytes(body)
 
 
-def http_get(port: int, target: str, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:
+def http_get(port: int, target: str, headers: dict[str, str], timeout: float, sock: Any = None) -> tuple[int, bytes]:
     """One GET to 127.0.0.1:port; (status, body). Raises OSError/TimeoutError, _Closed or _Malformed.
 
     Strict on purpose: a status line `HTTP/1.x NNN reason`, a Content-Length, no
     Transfer-Encoding, at most MAX_HEAD bytes of head and MAX_BODY of body, everything
     within `timeout` seconds. The connection is closed after each answer.
+    sock: a connection already open to the port (the client's port probe), used instead of a
+    new one; if the extension closed it meanwhile, a new one is opened within the same timeout.
     """
     ends = time.monotonic() + timeout
-    sock = _connect(port, timeout)
+    request = _request(port, target, headers, keep_alive=False)
+    if sock is not None:
+        try:
+            _, status, _, body = _exchange(sock, request, ends)
+            return status, body
+        except (_Closed, ConnectionError):
+            pass
+        finally:
+            sock.close()
+    sock = _connect(port, max(0.01, ends - time.monotonic()))
     try:
-        _, status, _, body = _exchange(sock, _request(port, target, headers, keep_alive=False), ends)
+        _, status, _, body = _exchange(sock, request, ends)
         return status, body
     finally:
         sock.close()
@@ -502,11 +513,11 @@ class _Connection:
     instead of 24 ms against a stand-in answering after 20 ms (docs/client.md).
     """
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, sock: Any = None) -> None:
         import _socket
 
         self.port = port
-        self.sock: Any = None
+        self.sock: Any = sock  # None, or an open connection to reuse (the port probe's)
         self.opened = 0  # connections opened (tests count them)
         option = getattr(_socket, "TCP_QUICKACK", None)
         self.quickack = None if option is None else (_socket.IPPROTO_TCP, option)
@@ -603,6 +614,17 @@ class ExtensionBackend:
         self.requests = 0  # HTTP requests made, retries included
         self.opened = 0  # TCP connections opened
         self._lock = _thread.allocate_lock()
+        self._spare: Any = None  # the port probe's open connection, for the next single read
+
+    def _adopt(self, sock: Any) -> None:
+        """Carry the next single read on `sock`, a connection the client's port probe opened (counted here)."""
+        self._spare = sock
+        self.opened += 1
+
+    def _take_spare(self) -> Any:
+        with self._lock:
+            sock, self._spare = self._spare, None
+        return sock
 
     def secret(self, secret_id: str, stage: str | None, version_id: str | None) -> SecretValue:
         return self._secret(None, secret_id, stage, version_id)
@@ -650,7 +672,7 @@ class ExtensionBackend:
         take = _thread.allocate_lock()
 
         def work(done: Any) -> None:
-            conn = _Connection(self.port)
+            conn = _Connection(self.port, self._take_spare() if done is None else None)
             try:
                 while True:
                     with take:
@@ -693,13 +715,14 @@ class ExtensionBackend:
         ends = time.monotonic() + (DEADLINE if self.deadline is None else self.deadline)
         attempt = 0
         while True:
+            spare = self._take_spare() if conn is None else None
             with self._lock:
                 self.requests += 1
-                self.opened += conn is None
+                self.opened += conn is None and spare is None
             try:
                 left = max(0.01, min(timeout, ends - time.monotonic()))
                 if conn is None:
-                    status, body = http_get(self.port, target, {TOKEN_HEADER: token}, left)
+                    status, body = http_get(self.port, target, {TOKEN_HEADER: token}, left, spare)
                 else:
                     status, body = conn.get(target, {TOKEN_HEADER: token}, left)
             except TimeoutError:
@@ -1542,28 +1565,32 @@ class SecretsClient(BaseProvider):
 
     def _fetcher(self) -> Backend:
         if self._backend is None:
-            choice = self._choice
+            choice, probe = self._choice, None
             if choice == "auto":
-                choice = "extension" if _port_open(self._port or ExtensionBackend().port) else "sdk"
+                probe = _probe(self._port or ExtensionBackend().port)
+                choice = "extension" if probe is not None else "sdk"
             if choice == "extension":
-                self._backend = ExtensionBackend(self._port, connections=self._connections)
+                backend = ExtensionBackend(self._port, connections=self._connections)
+                if probe is not None:
+                    backend._adopt(probe)  # the first read goes on it: one connection fewer at a cold start
+                self._backend = backend
             else:
                 self._backend = SDKBackend(**self._sdk_options)
         return self._backend
 
 
-def _port_open(port: int) -> bool:
+def _probe(port: int) -> Any:
+    """A connection to the extension's port if it answers within 50 ms, else None."""
     import _socket
 
     sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
     try:
         sock.settimeout(0.05)
         sock.connect(("127.0.0.1", port))
-        return True
     except OSError:
-        return False
-    finally:
         sock.close()
+        return None
+    return sock
 
 
 # --- the module's shared client -------------------------------------------------------------

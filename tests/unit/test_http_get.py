@@ -37,6 +37,7 @@ class RawServer:
         self.delay = 0.0  # seconds before answering
         self.drip = 0.0  # seconds between the answer's bytes (a slow extension)
         self.requests: list[bytes] = []
+        self.connections = 0  # accepted
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(16)
@@ -49,6 +50,7 @@ class RawServer:
                 conn, _ = self.sock.accept()
             except OSError:
                 return
+            self.connections += 1
             threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
 
     def _answer(self, conn: socket.socket) -> None:
@@ -236,6 +238,38 @@ def test_a_200_without_the_value_is_refused(server: RawServer) -> None:
         server.answers = [ok(body)]
         with pytest.raises(secrets_client.BadResponse, match="not a JSON object|no SecretString"):
             read(server)
+
+
+def auto_client(server: RawServer, monkeypatch: pytest.MonkeyPatch, **kwargs: int) -> secrets_client.SecretsClient:
+    monkeypatch.delenv("SECRETS_CLIENT_BACKEND", raising=False)
+    return secrets_client.SecretsClient(port=server.port, **kwargs)
+
+
+def test_the_port_probe_carries_the_first_read(server: RawServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """backend auto: the connection that found the extension carries the first read (one connection, not two);
+    the next read opens its own."""
+    client = auto_client(server, monkeypatch)
+    assert client.get_secret("/a/b/c/d", max_age=0) == "s3cret"
+    assert server.connections == 1 and len(server.requests) == 1
+    assert client.get_secret("/a/b/c/d", max_age=0) == "s3cret"
+    assert server.connections == 2 and len(server.requests) == 2
+
+
+def test_a_probe_connection_closed_meanwhile_costs_no_attempt(server: RawServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The extension hangs up on the probe's connection: the read goes on a new one at once, in the same attempt
+    (no backoff, no error), as a batch's reused connection does."""
+    server.answers = [CLOSE, ok()]
+    client = auto_client(server, monkeypatch)
+    assert client.get_secret("/a/b/c/d", max_age=0) == "s3cret"
+    assert client.requests == 1 and server.connections == 2 and len(server.requests) == 2
+
+
+def test_a_batch_first_carries_the_probe_connection(server: RawServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch as the first read: the caller's keep-alive connection is the probe's (this server hangs up after
+    each answer, so each later GET reopens: 2 items, 2 connections in all)."""
+    client = auto_client(server, monkeypatch, connections=1)
+    assert client.get_secrets_by_name(["/a/b/c/d", "/a/b/c/e"], max_age=0) == {"/a/b/c/d": "s3cret", "/a/b/c/e": "s3cret"}
+    assert server.connections == 2 and len(server.requests) == 2
 
 
 def test_a_keep_alive_connection_is_reused_and_reopened_when_closed(server: RawServer) -> None:

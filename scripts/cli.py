@@ -76,6 +76,7 @@ def _rotate(target: Target, args: argparse.Namespace) -> int:
 
 
 def _put_secret(target: Target, args: argparse.Namespace) -> int:
+    values.refuse_value_on_the_command_line(os.environ.get("MAKEFLAGS", ""))
     values.put_named(target, deploy.deployment(target), os.environ.get("NAME", ""), _env("FILE"))
     return 0
 

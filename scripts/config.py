@@ -231,6 +231,7 @@ def check(path: Path, values: dict[str, Any], variables: dict[str, Type], env: s
             raise UserError(f"{where_file} sets {key}, but {SET_BY_MAKE[key]}: remove it from the file")
     if "apps" not in values and any(key in values for key in SINGLE_APP_KEYS):
         raise UserError(single_app_message(path, values, env or path.stem))
+    _check_apps_shape(text, where_file, values.get("apps"))
     allowed = {name: kind for name, kind in variables.items() if name not in SET_BY_MAKE}
     problems = [([], key, list(allowed)) for key in values if key not in allowed]
     for key, value in values.items():
@@ -249,6 +250,25 @@ def check(path: Path, values: dict[str, Any], variables: dict[str, Type], env: s
         raise UserError(
             f'{where_file}{f":{line}" if line else ""}: unknown key "{key}"{place}: Terraform would ignore it; {hint}{more}'
         )
+
+
+def _check_apps_shape(text: str, where_file: str, apps: Any) -> None:
+    """apps is a map of app objects: a setting written straight inside it (memory_size = 512) is refused."""
+    kinds = {bool: "true or false", int: "a number", float: "a number", str: "a string", list: "a list"}
+    if apps is not None and not isinstance(apps, dict):
+        line = _line_of(text, "apps")
+        raise UserError(
+            f"{where_file}{f':{line}' if line else ''}: apps is {kinds.get(type(apps), 'not a map')}: "
+            "write apps = { <name> = { ... } } (docs/apps.md)"
+        )
+    for name, app in (apps or {}).items():
+        if not isinstance(app, dict):
+            line = _line_of(text, name)
+            raise UserError(
+                f"{where_file}{f':{line}' if line else ''}: apps.{name} is {kinds.get(type(app), 'not an app')}, "
+                f"not an app: write {name} = {{ ... }} for an app, or put the setting inside an app or in defaults "
+                "(docs/apps.md)"
+            )
 
 
 # --- the single-app shape of earlier versions -------------------------------------------------

@@ -5,7 +5,8 @@
 
 The README is the first read: at most README_LIMIT bytes, every relative link (README and
 docs/) points at a file that exists, and no line of a code block is wider than CODE_WIDTH
-columns (GitHub scrolls wider ones sideways). The table of the plan review's rules in
+columns (GitHub scrolls wider ones sideways). No text file holds a merge's conflict markers (a
+README once shipped two versions of a section that way). The table of the plan review's rules in
 docs/plan-review.md is generated from the rule registry (scripts/review/rules/) between its
 markers and must match it.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import os
 import re
 from pathlib import Path
 
@@ -26,6 +28,9 @@ LINK = re.compile(r"\[[^\]]*\]\(([^)#\s]+)(?:#[^)]*)?\)")
 RULES_PAGE = Path("docs/plan-review.md")
 RULES_BEGIN = "<!-- BEGIN_RULES: generated from scripts/review/rules/ by python -m scripts.docs_check --write -->"
 RULES_END = "<!-- END_RULES -->"
+CONFLICT = re.compile(r"^(<{7}|>{7}) ", re.M)  # the lines git writes around a conflict (not "=======", a heading rule)
+TEXT_SUFFIXES = {".md", ".py", ".tf", ".tfvars", ".hcl", ".txt", ".toml", ".cfg", ".yml", ".yaml", ".json", ".csv", ".sh"}
+SKIP_DIRS = {"build", "__pycache__", "node_modules"}  # and every hidden folder (.git, .venv, .sandbox)
 
 
 def rule_table() -> str:
@@ -62,6 +67,22 @@ def write_rule_table(root: Path = ROOT) -> None:
     page.write_text(f"{head}{RULES_BEGIN}\n{rule_table()}\n{RULES_END}{tail}")
 
 
+def conflict_markers(root: Path = ROOT) -> list[str]:
+    """Every text file (README, docs, code, Terraform, data) with a line git writes around a merge conflict."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+        for name in sorted(files):
+            path = Path(folder) / name
+            if path.suffix in TEXT_SUFFIXES or name == "Makefile":
+                text = path.read_text(errors="replace")
+                marker = CONFLICT.search(text)
+                if marker:
+                    number = text.count("\n", 0, marker.start()) + 1
+                    found.append(f"{path.relative_to(root)}:{number}: a merge conflict marker; resolve the conflict")
+    return found
+
+
 def problems(root: Path = ROOT) -> list[str]:
     """Every problem found, one line each (empty: all good)."""
     found = []
@@ -79,7 +100,7 @@ def problems(root: Path = ROOT) -> list[str]:
             for target in LINK.findall(line) if not in_code else []:
                 if not target.startswith(("http://", "https://", "mailto:")) and not (page.parent / target).exists():
                     found.append(f"{page.relative_to(root)}:{number}: link to {target}, which does not exist")
-    return found + rule_table_problems(root)
+    return found + conflict_markers(root) + rule_table_problems(root)
 
 
 def main() -> int:

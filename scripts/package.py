@@ -18,7 +18,9 @@ changes only that app's function in the plan.
 from __future__ import annotations
 
 import argparse
+import ast
 import base64
+import difflib
 import hashlib
 import io
 import os
@@ -104,13 +106,53 @@ def app_zip(env: str, app: str) -> Path:
     return PACKAGES / env / f"{app}.zip"
 
 
+def top_level_names(source: str) -> set[str] | None:
+    """The names a module binds at its top level (def, class, assignment, import), or None when that cannot be
+    told without running it (a star import, a module __getattr__, or syntax this Python does not parse: the
+    runtime's may be newer)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    names: set[str] = set()
+    for statement in tree.body:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(statement.name)
+            continue
+        for node in ast.walk(statement):  # inside if/try/with too: `try: from fast import handler` binds it
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.alias):
+                if node.name == "*":
+                    return None
+                names.add((node.asname or node.name).split(".")[0])
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return None if "__getattr__" in names else names
+
+
 def app_files(code: config.AppCode) -> dict[str, Path]:
     """An app's files: its source folder, then the kit's modules it does not have itself."""
-    if not (code.source / f"{code.handler.rsplit('.', 1)[0]}.py").is_file():
-        where = config.shown(code.source)
+    module, dot, function = code.handler.rpartition(".")
+    if not dot or not module or not function:
         raise UserError(
-            f"app {code.name}: its handler {code.handler} needs {where}/{code.handler.rsplit('.', 1)[0]}.py, which is missing; "
+            f"app {code.name}: handler {code.handler!r} is not <file>.<function> (e.g. handler.handler); "
+            f"fix it for {code.name} in the environment's tfvars"
+        )
+    handler_file = code.source / f"{module}.py"
+    where = config.shown(code.source)
+    if not handler_file.is_file():
+        raise UserError(
+            f"app {code.name}: its handler {code.handler} needs {where}/{module}.py, which is missing; "
             f"create it, or set source (and handler) for {code.name} in the environment's tfvars"
+        )
+    names = top_level_names(handler_file.read_text(errors="replace"))
+    if names is not None and function not in names:
+        close = difflib.get_close_matches(function, sorted(names), n=1)
+        raise UserError(
+            f"app {code.name}: its handler {code.handler} names {function}, which {where}/{module}.py does not define; "
+            + (f'did you mean "{module}.{close[0]}"? ' if close else "")
+            + f"fix handler for {code.name} in the environment's tfvars, or the function's name"
         )
     own = {name: path for name, path in tree_files(code.source).items() if name not in TEST_ONLY}
     return {**KIT_FILES, **own}

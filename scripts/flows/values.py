@@ -9,6 +9,7 @@ name and the new version are printed. The command is `make put-secret` (scripts/
 from __future__ import annotations
 
 import getpass
+import re
 import secrets
 import sys
 from pathlib import Path
@@ -206,11 +207,24 @@ def delete_parameters(target: Target, region: str, names: list[str]) -> None:
         say(f"{name}: deleted (SecureString made out-of-band)")
 
 
+def refuse_value_on_the_command_line(makeflags: str) -> None:
+    """make put-secret VALUE=...: refused, never read (make passes its command line in MAKEFLAGS)."""
+    if re.search(r"(?:^|\s)VALUE=", makeflags):
+        raise UserError(
+            "VALUE= is not read: a value on the command line stays in the shell's history and the process list; "
+            "pipe it on stdin or give FILE=path, and treat the value typed as exposed"
+        )
+
+
 def put_named(target: Target, deployment: Deployment, name: str, file: str | None) -> None:
     """Store the value read from `file` or stdin under a declared `name` of any app."""
     if not name:
         raise UserError("which item? give NAME=/<env>/<app>/<scope>/<name> (make put-secret NAME=... < value.txt)")
     found = deployment.item(name)
+    if found is None and not name.startswith("/"):
+        full = sorted(item.name for item in deployment.items if item.takes_value and item.name.endswith(f"/{name}"))
+        if full:
+            raise UserError(f"NAME is the full name, /<env>/<app>/<scope>/<name>: did you mean {' or '.join(full)}?")
     if found is None or not found[1].takes_value:
         if found is not None:
             problem = f"{name} is a configuration parameter of app {found[0].name}: its value is in the tfvars file"

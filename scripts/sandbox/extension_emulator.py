@@ -424,7 +424,12 @@ class Emulator:
             log(self.settings, "WARN", f"request with unknown query parameters refused: {', '.join(unknown)}")
             return 400, error_body("ValidationException", f"unknown query parameter {unknown[0]}")
         if not self.invoked.is_set():
-            log(self.settings, "ERROR", "request during INIT refused: the extension serves requests from the first invocation on")
+            log(  # the runner sends INVOKE to the extensions and the event to the runtime at once: no order is documented
+                self.settings,
+                "ERROR",
+                "request before this extension's first INVOKE event refused (HTTP 400): a read during INIT, or one "
+                "racing the first invocation's start (the client retries that one; read inside the handler)",
+            )
             return 400, OPAQUE_ERROR
         try:
             if route == "secret":

@@ -66,6 +66,17 @@ def test_an_unknown_top_level_key_and_a_defaults_key_are_refused(root: str, tmp_
         _check(root, "defaults = { extension = { secret_manager_ttl = 60 } }\n" + APP, tmp_path)
 
 
+@pytest.mark.parametrize("root", list(ROOTS))
+def test_a_setting_straight_inside_apps_is_refused_naming_its_line(root: str, tmp_path: Path) -> None:
+    """memory_size = 512 written in apps (not in an app) is one line naming where and the two right places,
+    never a traceback; apps that is not a map likewise."""
+    text = APP.replace("apps = {\n", "apps = {\n  memory_size = 512\n", 1)
+    with pytest.raises(UserError, match=r"env.tfvars:2: apps.memory_size is a number, not an app: .*or in defaults"):
+        _check(root, text, tmp_path)
+    with pytest.raises(UserError, match=r"env.tfvars:1: apps is a list: write apps = \{ <name> = \{ ... \} \}"):
+        _check(root, 'apps = ["billing"]\n', tmp_path)
+
+
 def test_env_in_the_file_is_refused(tmp_path: Path) -> None:
     """The environment is the file's name: `env = ...` inside it is refused in one line."""
     with pytest.raises(UserError, match="env.tfvars sets env, but the environment is the file's name"):

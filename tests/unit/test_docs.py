@@ -22,3 +22,18 @@ def test_each_problem_is_found(tmp_path: Path) -> None:
     assert any("docs/a.md:1: link to missing.md" in p for p in found)
     assert any("README.md:3: a code line of 101 columns" in p for p in found)
     assert not any("../README.md" in p or "docs/a.md," in p for p in found)
+
+
+def test_a_merge_conflict_left_in_any_text_file_is_found(tmp_path: Path) -> None:
+    """Conflict markers in the README or a tfvars file are reported with their line; a markdown heading rule
+    (=======) and the hidden and build folders are not."""
+    (tmp_path / "README.md").write_text("Title\n=======\n\n<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> branch\n")
+    (tmp_path / "envs").mkdir()
+    (tmp_path / "envs" / "dev.tfvars").write_text("a = 1\n>>>>>>> main\n")
+    for skipped in (".venv", "build"):
+        (tmp_path / skipped).mkdir()
+        (tmp_path / skipped / "x.md").write_text("<<<<<<< HEAD\n")
+    assert docs_check.conflict_markers(tmp_path) == [
+        "README.md:4: a merge conflict marker; resolve the conflict",
+        "envs/dev.tfvars:2: a merge conflict marker; resolve the conflict",
+    ]

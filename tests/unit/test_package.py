@@ -7,7 +7,10 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from scripts import package
+import pytest
+
+from scripts import config, package
+from scripts.common import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,3 +79,44 @@ def test_write_if_changed_leaves_identical_file_alone(tmp_path: Path) -> None:
     assert package.write_if_changed(target, b"x") is False
     assert target.stat().st_mtime == 1
     assert package.write_if_changed(target, b"y") is True
+
+
+def _code(tmp_path: Path, handler: str, text: str) -> config.AppCode:
+    source = tmp_path / "apps" / "billing"
+    source.mkdir(parents=True, exist_ok=True)
+    (source / "main.py").write_text(text)
+    return config.AppCode("billing", source, handler)
+
+
+def test_a_handler_naming_a_missing_file_or_function_is_refused_before_packaging(tmp_path: Path) -> None:
+    """handler = "main.hanlder": one line naming the function, the file and the name meant, before any zip is
+    written (it would deploy a function that fails at every invocation); a missing file likewise."""
+    code = _code(tmp_path, "main.hanlder", "import json\n\n\ndef handler(event, context):\n    return json.dumps(event)\n")
+    with pytest.raises(
+        UserError, match=r'names hanlder, which .*apps/billing/main.py does not define; did you mean "main.handler"\?'
+    ):
+        package.app_files(code)
+    with pytest.raises(UserError, match=r"needs .*apps/billing/other.py, which is missing"):
+        package.app_files(config.AppCode("billing", code.source, "other.handler"))
+    with pytest.raises(UserError, match=r"handler 'handler' is not <file>.<function>"):
+        package.app_files(config.AppCode("billing", code.source, "handler"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "def handler(event, context):\n    return 1\n",
+        "async def handler(event, context):\n    return 1\n",
+        "from impl import run as handler\n",
+        "import impl\nhandler = impl.make()\n",
+        "try:\n    from fast import handler\nexcept ImportError:\n    from slow import handler\n",
+        "from impl import *\n",  # cannot be told without running it: not refused
+        "def __getattr__(name):\n    return lambda event, context: name\n",  # PEP 562: likewise
+        "def handler(event, context):\n    match event:\n        case {'a': b}: return b\n    return (x := 1)\n",
+        "def f(:\n",  # a syntax this Python does not read (the runtime's may be newer): not refused here
+    ],
+)
+def test_a_handler_bound_any_way_at_top_level_passes(tmp_path: Path, text: str) -> None:
+    """def, async def, an import alias, an assignment, inside try: each binds the name; a star import or a file
+    this Python cannot parse is let through (Lambda tells at INIT)."""
+    assert "main.py" in package.app_files(_code(tmp_path, "main.handler", text))

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from scripts.common import UserError
-from scripts.deployment import Item
+from scripts.deployment import App, Deployment, Item
 from scripts.flows import values as put_value
 
 
@@ -196,3 +196,36 @@ def test_a_securestring_over_4096_bytes_goes_to_a_real_parameter_store_in_the_ad
     described = ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])
     assert described["Parameters"][0]["Tier"] == "Advanced"
     assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"] == "y" * 5000
+
+
+def _deployment() -> Deployment:
+    def app(name: str, keys: list[tuple[str, str]]) -> App:
+        arn = f"arn:aws:lambda:us-east-1:123456789012:function:sandbox-{name}"
+        items = tuple(Item(name, key, f"/sandbox/{name}/{key}", kind) for key, kind in keys)  # type: ignore[arg-type]
+        return App(name, "sandbox", "us-east-1", f"/sandbox/{name}", f"sandbox-{name}", arn, "r", "l", "m", None, None, items)
+
+    return Deployment(
+        "sandbox",
+        {
+            "demo": app("demo", [("secrets/api_key", "secret"), ("config/url", "parameter")]),
+            "orders": app("orders", [("secrets/api_key", "secret")]),
+        },
+    )
+
+
+def test_a_name_without_its_path_is_told_the_full_names() -> None:
+    """NAME=secrets/api_key (the key in the tfvars file): the full names it may mean, not "not declared"."""
+    target = SimpleNamespace(env="sandbox", config_hint="terraform/envs/sandbox/terraform.tfvars")
+    meant = r"NAME is the full name, .*did you mean /sandbox/demo/secrets/api_key or /sandbox/orders/secrets/api_key\?"
+    with pytest.raises(UserError, match=meant):
+        put_value.put_named(target, _deployment(), "secrets/api_key", None)  # type: ignore[arg-type]
+    with pytest.raises(UserError, match="is not declared in ENV=sandbox"):
+        put_value.put_named(target, _deployment(), "secrets/nothing", None)  # type: ignore[arg-type]
+
+
+def test_value_on_the_make_command_line_is_refused_without_echoing_it() -> None:
+    """make put-secret VALUE=...: refused in one line that never repeats the value; other variables pass."""
+    put_value.refuse_value_on_the_command_line(" -- NAME=/sandbox/demo/secrets/api_key")
+    with pytest.raises(UserError, match="VALUE= is not read") as refused:
+        put_value.refuse_value_on_the_command_line(" -- NAME=/sandbox/demo/secrets/api_key VALUE=canary-typed-value")
+    assert "canary" not in str(refused.value)

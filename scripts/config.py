@@ -35,6 +35,16 @@ def environments() -> tuple[str, ...]:
     return (SANDBOX, *aws_environments())
 
 
+def require_known(env: str) -> None:
+    """A UserError for an environment that is neither the sandbox nor a tfvars file, saying how to add one."""
+    known = environments()
+    if env not in known:
+        raise UserError(
+            f"unknown ENV '{env}': use one of {', '.join(known)} (e.g. make deploy ENV={SANDBOX}), or add it: "
+            f"{shown(AWS_ROOT / env)}.tfvars and {env}.backend.hcl beside it (README, Deploying to AWS)"
+        )
+
+
 def aws_environments() -> tuple[str, ...]:
     """The AWS environments: one per terraform/envs/aws/<env>.tfvars."""
     return tuple(sorted(p.stem for p in AWS_ROOT.glob("*.tfvars")))

@@ -106,10 +106,13 @@ def app_zip(env: str, app: str) -> Path:
     return PACKAGES / env / f"{app}.zip"
 
 
+DYNAMIC_BINDERS = {"globals", "vars", "setattr", "exec"}  # calls that can bind a module's names unseen
+
+
 def top_level_names(source: str) -> set[str] | None:
     """The names a module binds at its top level (def, class, assignment, import), or None when that cannot be
-    told without running it (a star import, a module __getattr__, or syntax this Python does not parse: the
-    runtime's may be newer)."""
+    told without running it (a star import, a module __getattr__, globals()/vars()/setattr()/exec() at the top
+    level, or syntax this Python does not parse: the runtime's may be newer)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -128,6 +131,8 @@ def top_level_names(source: str) -> set[str] | None:
                 names.add((node.asname or node.name).split(".")[0])
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 names.add(node.id)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in DYNAMIC_BINDERS:
+                return None
     return None if "__getattr__" in names else names
 
 
@@ -185,8 +190,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--env", default=os.environ.get("ENV") or config.SANDBOX, help="whose apps (default: ENV, else sandbox)")
     args = parser.parse_args()
-    if args.env not in config.environments():
-        raise UserError(f"unknown ENV '{args.env}': use one of {', '.join(config.environments())}")
+    config.require_known(args.env)
     build(args.env)
     return 0
 

@@ -324,7 +324,5 @@ class AwsTarget(Target):
 
 def target_for(env: str, *, start: bool = False) -> Target:
     """The target of a known environment (start: bring the sandbox up if it is down), or a UserError."""
-    known = config.environments()
-    if env not in known:
-        raise UserError(f"unknown ENV '{env}': use one of {', '.join(known)} (e.g. make deploy ENV={SANDBOX})")
+    config.require_known(env)
     return SandboxTarget(start=start) if env == SANDBOX else AwsTarget(env)

@@ -141,3 +141,10 @@ def test_the_type_parser_reads_nested_types_and_skips_defaults() -> None:
     assert [name for name, _ in parsed.element.attributes] == ["a", "b", "c"]
     assert parsed.element.attribute("b") == config.Type("map", element=config.Type("number"))
     assert parsed.element.attribute("c") == config.Type("list", element=config.Type("bool"))
+
+
+def test_an_unknown_environment_names_the_known_ones_and_the_files_that_add_it() -> None:
+    """ENV=staging: the known environments, and the two files that would make staging one."""
+    with pytest.raises(UserError, match=r"unknown ENV 'staging': use one of sandbox, .*terraform/envs/aws/staging.tfvars and"):
+        config.require_known("staging")
+    config.require_known("sandbox")

@@ -112,6 +112,7 @@ def test_a_handler_naming_a_missing_file_or_function_is_refused_before_packaging
         "try:\n    from fast import handler\nexcept ImportError:\n    from slow import handler\n",
         "from impl import *\n",  # cannot be told without running it: not refused
         "def __getattr__(name):\n    return lambda event, context: name\n",  # PEP 562: likewise
+        "for name in ('handler',):\n    globals()[name] = print\n",  # bound by globals(): likewise
         "def handler(event, context):\n    match event:\n        case {'a': b}: return b\n    return (x := 1)\n",
         "def f(:\n",  # a syntax this Python does not read (the runtime's may be newer): not refused here
     ],

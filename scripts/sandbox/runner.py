@@ -236,19 +236,23 @@ def invoke(
     machine allows it (scripts/sandbox/isolation.py), else on the host's loopback.
 
     code: candidate zips (default: every local package); the one whose hash is deployed runs.
+    The function's configuration and artifacts are looked up here, before the namespace: the
+    process inside runs the execution environment only and never loads the AWS SDK.
     """
-    layers = [LAYER_ZIP] if layer_artifacts is None else layer_artifacts
-    request = {"function": function_name, "event": event, "endpoint": endpoint, "region": region}
-    request |= {"code": [str(p) for p in (local_packages() if code is None else code)], "layers": [str(p) for p in layers]}
+    client = server.client(endpoint, "lambda", region)
+    config = deployed_function(client, function_name)
+    candidates = local_packages() if code is None else code
+    code_zip, layer_zips = artifacts_for(client, config, candidates, [LAYER_ZIP] if layer_artifacts is None else layer_artifacts)
     log_dir = LOG_DIR if log_dir is None else log_dir
-    request |= {"log_dir": str(log_dir)}
+    request = {"config": config, "event": event, "endpoint": endpoint, "region": region, "log_dir": str(log_dir)}
+    request |= {"code": str(code_zip), "layers": [str(p) for p in layer_zips]}
     if not isolation.available():
         return _invoke_here(**request, isolated=False)
     url = urllib.parse.urlsplit(endpoint)
     with tempfile.TemporaryDirectory(prefix="lambda-ns-") as tmp:
         request_file, result_file = Path(tmp) / "request.json", Path(tmp) / "result.json"
         request["socket"] = str(Path(tmp) / "sandbox.sock")
-        request_file.write_text(json.dumps(request))
+        request_file.write_text(json.dumps(request, default=str))
         with isolation.unix_to_tcp(Path(request["socket"]), url.hostname or "127.0.0.1", url.port or 80):
             inside = subprocess.run(
                 isolation.command([sys.executable, "-m", "scripts.sandbox.runner", "--inside", str(request_file)]),
@@ -258,7 +262,7 @@ def invoke(
                 text=True,
             )
         if not result_file.is_file():
-            if not server.healthy(url.port or 80):
+            if not server.port_in_use(url.port or 80):
                 raise UserError(f"the sandbox at {endpoint} stopped during the invocation; start it again: make deploy")
             lines = (inside.stderr or "no output").strip().splitlines()
             raise UserError(f"the isolated invocation of {function_name} failed ({lines[-1]}); see {log_dir}")
@@ -286,16 +290,13 @@ def _inside(request_file: Path) -> int:
 
 
 def _invoke_here(
-    function: str, event: Any, endpoint: str, region: str, code: list[str], layers: list[str], log_dir: str, isolated: bool
+    config: dict[str, Any], event: Any, endpoint: str, region: str, code: str, layers: list[str], log_dir: str, isolated: bool
 ) -> Invocation:
-    """Run the deployed function once, in this process's network namespace."""
-    client = server.client(endpoint, "lambda", region)
-    config = deployed_function(client, function)
+    """Run the function `config` describes once, from its artifacts, in this process's network namespace."""
     port = int(config.get("Environment", {}).get("Variables", {}).get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", 2773))
-    code_zip, layer_zips = artifacts_for(client, config, [Path(p) for p in code], [Path(p) for p in layers])
     with contextlib.nullcontext() if isolated else isolation.port_lock(port):
         with ExecutionEnvironment(config, endpoint, region, Path(log_dir), isolated) as environment:
-            environment.unpack(code_zip, layer_zips)
+            environment.unpack(Path(code), [Path(p) for p in layers])
             environment.start_extensions()
             if environment.init() and environment.extensions_ready():
                 environment.invoke(event)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,33 @@ def test_an_invocation_has_its_own_network_even_with_the_host_port_taken(app: Ap
         result = run(app, app.function, code, layer, probe([app.secret]))
     assert result.error is None, result.error
     assert "(sandbox: its own network namespace)" in result.log_path.read_text()
+
+
+@pytest.mark.skipif(not isolation.available(), reason="no unprivileged user namespaces here: the invocation runs in-process")
+def test_the_namespace_side_runs_without_the_aws_sdk(
+    app: App, artifacts: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lookups (function, layers, hashes) happen before the namespace, so the process inside
+    never loads boto3 (about 0.3 CPU s per invocation): with boto3 and botocore made unimportable
+    for it, the invocation still runs and reads through the extension."""
+    poisoned = tmp_path / "poisoned"
+    for package_name in ("boto3", "botocore"):
+        (poisoned / package_name).mkdir(parents=True)
+        (poisoned / package_name / "__init__.py").write_text("raise ImportError('the AWS SDK was loaded')\n")
+    monkeypatch.setenv("PYTHONPATH", str(poisoned))
+    code, layer = artifacts
+    result = run(app, app.function, code, layer, probe([app.secret]))
+    assert result.error is None, result.error
+    assert result.payload["secrets"][0]["sha256"] == hashlib.sha256(app.values[app.secret].encode()).hexdigest()
+
+
+@pytest.mark.skipif(not isolation.available(), reason="no unprivileged user namespaces here: the invocation runs in-process")
+def test_a_failure_inside_the_namespace_names_its_own_cause(
+    app: App, artifacts: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the sandbox still answering, the process inside failing is reported with its last line,
+    not as the sandbox having stopped (a plain moto server has no health path to ask)."""
+    failing = [sys.executable, "-c", "raise SystemExit('RuntimeError: the inside process failed')"]
+    monkeypatch.setattr(isolation, "command", lambda _command: failing)
+    with pytest.raises(UserError, match=r"isolated invocation of .* failed \(RuntimeError: the inside process failed\)"):
+        run(app, app.function, *artifacts)

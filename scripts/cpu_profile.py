@@ -7,6 +7,11 @@ that live under a second. Only the command's own processes count (this process i
 subreaper, so even detached servers stay in its tree); every other process that ended
 meanwhile is summed on one line, to show how quiet the machine was.
 
+The kernel records each process's CPU as sampled at its timer ticks (CONFIG_TICK_CPU_ACCOUNTING),
+not the exact runtime that getrusage(2) reports: the totals agree with /usr/bin/time's within a few
+percent, but under load a process that makes a system call every few microseconds can be
+undercounted several times over (a loop reading its own CPU clock: 0.05 s recorded for 0.31 s).
+
     sudo .venv/bin/python -m scripts.cpu_profile [--name-python] [--json FILE] -- make test
 
 --name-python names each Python process by its role (`py:cli:deploy`, `py:runner`, ...)

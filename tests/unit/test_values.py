@@ -229,3 +229,15 @@ def test_value_on_the_make_command_line_is_refused_without_echoing_it() -> None:
     with pytest.raises(UserError, match="VALUE= is not read") as refused:
         put_value.refuse_value_on_the_command_line(" -- NAME=/sandbox/demo/secrets/api_key VALUE=canary-typed-value")
     assert "canary" not in str(refused.value)
+
+
+def test_a_json_secret_without_its_rotated_fields_is_refused() -> None:
+    """A generated rotation replaces `fields` and refuses an object without them (its createSecret would stop
+    and leave the new version AWSPENDING): such a value is refused when it is put, naming only field names."""
+    rotated = Item("a", "secrets/db", "/e/a/secrets/db", "secret", format="json", rotation="generated", fields=("password",))
+    with pytest.raises(UserError, match=r"rotates the field\(s\) password .*which the object lacks") as refused:
+        put_value._json_object(rotated, '{"username": "CANARY-user"}')
+    assert "CANARY" not in str(refused.value) and "username" not in str(refused.value)
+    put_value._json_object(rotated, '{"username": "u", "password": "p"}')  # accepted
+    not_rotated = Item("a", "secrets/db", "/e/a/secrets/db", "secret", format="json", fields=("password",))
+    put_value._json_object(not_rotated, '{"username": "u"}')  # no generated rotation: any object

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from scripts import module_tests, package
+from scripts import module_tests, package, toolchain
+from scripts.sandbox import bridge, server
+from scripts.terraform import Workspace, terraform_env
 from tests.conftest import moto_server
 from tests.functional.conftest import demo_code
 
@@ -59,3 +61,58 @@ def test_complete_example_plans_every_opt_in(endpoint: str, function_zip: Path) 
     function = planned["module.function.aws_lambda_function.this"]
     assert function["tracing_config"] == [{"mode": "Active"}] and function["reserved_concurrent_executions"] == 20
     assert function["environment"][0]["variables"]["SECRETS_MANAGER_TTL"] == "120"
+
+
+# A root that calls the function module of the bridged copy (provider 3.39.0) with one bad input.
+ROOT_CALLING_THE_FUNCTION_MODULE = """
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+provider "aws" {
+  region                      = "eu-west-1"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  skip_get_ec2_platforms      = true # provider 3.x: else ec2:DescribeAccountAttributes on AWS, ~25 s offline
+  endpoints {
+    cloudwatchlogs = "ENDPOINT"
+    iam            = "ENDPOINT"
+    lambda         = "ENDPOINT"
+    sts            = "ENDPOINT"
+  }
+}
+module "f" {
+  source       = "MODULE"
+  name         = "prod-billing"
+  region       = "eu-west-1"
+  package_path = "x.zip"
+  policy_json  = "{}"
+  INPUTS
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ("timeout = 1000", "function prod-billing: timeout must be 1 to 900 seconds."),
+        (
+            'environment = { SECRETS_MANAGER_TTL = "5", MODE = "x" }',
+            "function prod-billing: environment must not set the extension's variables (SECRETS_MANAGER_TTL)",
+        ),
+    ],
+)
+def test_a_bad_function_input_names_the_function(endpoint: str, tmp_path: Path, inputs: str, message: str) -> None:
+    """With 30 apps, "timeout must be 1 to 900 seconds" alone is a search: the function module's refusals of
+    its inputs name the function (env-app), and the environment's refusal the variables; a real plan each."""
+    bridge.prepare(endpoint, quiet=True)
+    module = bridge.TARGET / "modules" / "function"
+    (tmp_path / "main.tf").write_text(
+        ROOT_CALLING_THE_FUNCTION_MODULE.replace("ENDPOINT", endpoint).replace("MODULE", str(module)).replace("INPUTS", inputs)
+    )
+    workspace = Workspace(tmp_path, terraform_env(toolchain.CLI_CONFIG, tmp_path / ".data") | server.credentials_env(endpoint))
+    assert workspace.init()
+    failed = workspace.plan_output(tmp_path / "plan")
+    assert failed is not None and message in " ".join(failed.split()), failed

@@ -121,15 +121,15 @@ resource "aws_lambda_function" "this" {
   lifecycle {
     precondition {
       condition     = local.extension_layer_arn != null
-      error_message = "No AWS Parameters and Secrets Lambda Extension layer is known for region ${var.region} and architecture ${var.architecture}: set extension_layer_arn (see AWS's table of layer ARNs)."
+      error_message = "function ${var.name}: no AWS Parameters and Secrets Lambda Extension layer is known for region ${var.region} and architecture ${var.architecture}: set extension_layer_arn (see AWS's table of layer ARNs)."
     }
     precondition {
       condition     = local.layer_fits
-      error_message = "The extension layer ${coalesce(local.extension_layer_arn, "-")} does not match region ${var.region} and architecture ${var.architecture}: a layer from another region, or an x86_64 layer on arm64 (or the reverse), fails at deploy or at run time."
+      error_message = "function ${var.name}: the extension layer ${coalesce(local.extension_layer_arn, "-")} does not match region ${var.region} and architecture ${var.architecture}: a layer from another region, or an x86_64 layer on arm64 (or the reverse), fails at deploy or at run time."
     }
     precondition {
       condition     = length(setintersection(keys(var.environment), keys(local.extension_environment))) == 0
-      error_message = "environment must not set the extension's variables; use the extension input instead."
+      error_message = "function ${var.name}: environment must not set the extension's variables (${join(", ", sort(setintersection(keys(var.environment), keys(local.extension_environment))))}); use the extension input instead."
     }
   }
 

@@ -26,7 +26,7 @@ variable "runtime" {
 
   validation {
     condition     = contains(["python3.10", "python3.11", "python3.12", "python3.13", "python3.14"], var.runtime)
-    error_message = "runtime must be a supported Python runtime: python3.10 to python3.14."
+    error_message = "function ${var.name}: runtime must be a supported Python runtime: python3.10 to python3.14."
   }
 }
 
@@ -37,7 +37,7 @@ variable "architecture" {
 
   validation {
     condition     = contains(["arm64", "x86_64"], var.architecture)
-    error_message = "architecture must be arm64 or x86_64."
+    error_message = "function ${var.name}: architecture must be arm64 or x86_64."
   }
 }
 
@@ -53,7 +53,7 @@ variable "memory_size" {
 
   validation {
     condition     = var.memory_size >= 128 && var.memory_size <= 10240
-    error_message = "memory_size must be 128 to 10240 MB."
+    error_message = "function ${var.name}: memory_size must be 128 to 10240 MB."
   }
 }
 
@@ -64,7 +64,7 @@ variable "timeout" {
 
   validation {
     condition     = var.timeout >= 1 && var.timeout <= 900
-    error_message = "timeout must be 1 to 900 seconds."
+    error_message = "function ${var.name}: timeout must be 1 to 900 seconds."
   }
 }
 
@@ -86,7 +86,7 @@ variable "log_retention_days" {
 
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
-    error_message = "log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+    error_message = "function ${var.name}: log_retention_days must be one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
   }
 }
 
@@ -109,7 +109,7 @@ variable "reserved_concurrent_executions" {
 
   validation {
     condition     = var.reserved_concurrent_executions >= -1 && floor(var.reserved_concurrent_executions) == var.reserved_concurrent_executions
-    error_message = "reserved_concurrent_executions must be -1 (unreserved) or a whole number from 0."
+    error_message = "function ${var.name}: reserved_concurrent_executions must be -1 (unreserved) or a whole number from 0."
   }
 }
 
@@ -120,7 +120,7 @@ variable "tracing_mode" {
 
   validation {
     condition     = var.tracing_mode == null || contains(["Active", "PassThrough"], coalesce(var.tracing_mode, "-"))
-    error_message = "tracing_mode must be Active, PassThrough or null."
+    error_message = "function ${var.name}: tracing_mode must be Active, PassThrough or null."
   }
 }
 
@@ -131,7 +131,7 @@ variable "extension_layer_arn" {
 
   validation {
     condition     = var.extension_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.extension_layer_arn))
-    error_message = "extension_layer_arn must be a layer version ARN: arn:aws:lambda:<region>:<account>:layer:<name>:<version>."
+    error_message = "function ${var.name}: extension_layer_arn must be a layer version ARN: arn:aws:lambda:<region>:<account>:layer:<name>:<version>."
   }
 }
 
@@ -142,7 +142,7 @@ variable "extension_layer_version" {
 
   validation {
     condition     = var.extension_layer_version == null || try(var.extension_layer_version >= 1 && floor(var.extension_layer_version) == var.extension_layer_version, false)
-    error_message = "extension_layer_version must be a whole number from 1."
+    error_message = "function ${var.name}: extension_layer_version must be a whole number from 1."
   }
 }
 
@@ -163,32 +163,32 @@ variable "extension" {
 
   validation {
     condition     = var.extension.secrets_manager_ttl >= 0 && var.extension.secrets_manager_ttl <= 300 && var.extension.ssm_parameter_store_ttl >= 0 && var.extension.ssm_parameter_store_ttl <= 300
-    error_message = "The TTLs must be 0 to 300 seconds (0 bypasses the cache)."
+    error_message = "function ${var.name}: the TTLs must be 0 to 300 seconds (0 bypasses the cache)."
   }
 
   validation {
     condition     = var.extension.cache_size >= 0 && var.extension.cache_size <= 1000
-    error_message = "cache_size must be 0 to 1000 (0 bypasses the cache)."
+    error_message = "function ${var.name}: cache_size must be 0 to 1000 (0 bypasses the cache)."
   }
 
   validation {
     condition     = var.extension.http_port >= 1 && var.extension.http_port <= 65535
-    error_message = "http_port must be 1 to 65535."
+    error_message = "function ${var.name}: http_port must be 1 to 65535."
   }
 
   validation {
     condition     = var.extension.max_connections >= 1 && floor(var.extension.max_connections) == var.extension.max_connections
-    error_message = "max_connections must be a whole number, at least 1."
+    error_message = "function ${var.name}: max_connections must be a whole number, at least 1."
   }
 
   validation {
     condition     = contains(["DEBUG", "INFO", "WARN", "ERROR", "NONE"], var.extension.log_level)
-    error_message = "log_level must be DEBUG, INFO, WARN, ERROR or NONE."
+    error_message = "function ${var.name}: log_level must be DEBUG, INFO, WARN, ERROR or NONE."
   }
 
   validation {
     condition     = var.extension.secrets_manager_timeout_millis >= 0 && var.extension.ssm_parameter_store_timeout_millis >= 0 && floor(var.extension.secrets_manager_timeout_millis) == var.extension.secrets_manager_timeout_millis && floor(var.extension.ssm_parameter_store_timeout_millis) == var.extension.ssm_parameter_store_timeout_millis
-    error_message = "The timeouts must be whole numbers of milliseconds, 0 or more (0 means no timeout)."
+    error_message = "function ${var.name}: the timeouts must be whole numbers of milliseconds, 0 or more (0 means no timeout)."
   }
 }
 

@@ -52,7 +52,7 @@ help: ## List the targets
 	  /^[a-z-]+:.*## / { printf "  %-16s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 ##@ Daily (ENV=sandbox by default)
-deploy: check-env setup package ## The whole flow for every app: sandbox, package, plan, apply, demo values, smoke
+deploy: check-env setup package ## The whole flow for every app: sandbox, package, plan, apply, demo values, smoke (FAIL_ON=high: no apply past a high risk)
 	@$(PY) -m scripts.cli deploy
 
 plan: check-env setup package ## Plan every app, save build/plans/<ENV>.tfplan (private), review it (FAIL_ON=high for CI; SCAN=0 skips checkov)

@@ -29,8 +29,9 @@ def _env(name: str) -> str | None:
 
 
 def _plan(target: Target, args: argparse.Namespace) -> int:
+    fail_on = deploy.fail_on_level(_env("FAIL_ON"))
     review = deploy.plan(target, app=_env("APP"))
-    if deploy.fails(review, os.environ.get("FAIL_ON") or "none"):
+    if deploy.fails(review, fail_on):
         return 1
     return 2 if args.detailed_exitcode and review.total else 0
 
@@ -41,7 +42,7 @@ def _apply(target: Target, args: argparse.Namespace) -> int:
 
 
 def _deploy(target: Target, args: argparse.Namespace) -> int:
-    deploy.deploy(target)
+    deploy.deploy(target, deploy.fail_on_level(_env("FAIL_ON")))
     if target.demo_values:
         values.put_demo_values(target, deploy.deployment(target))
     return _smoke(target, args)

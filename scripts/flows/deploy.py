@@ -69,6 +69,13 @@ def _state_now(target: Target, action: str) -> dict[str, Any] | None:
         return target.workspace().state_identity(target.state_file)
 
 
+def fail_on_level(raw: str | None) -> str:
+    """FAIL_ON as given (a severity, or none when unset), refused before anything runs when misspelt."""
+    if (raw or "none") not in review.FAIL_ON:
+        raise UserError(f"FAIL_ON={raw} is not a severity; give one of {', '.join(review.FAIL_ON)} (e.g. FAIL_ON=high)")
+    return raw or "none"
+
+
 def fails(result: Any, fail_on: str) -> bool:
     """True when the review holds a risk at least as severe as `fail_on` (each one is named on stderr)."""
     tripped = review.tripped(result, fail_on)
@@ -161,13 +168,19 @@ def apply(target: Target) -> None:
         raise problem.at("apply", where(target), " part-way (what it changed is recorded in the state)")
 
 
-def deploy(target: Target) -> None:
+def deploy(target: Target, fail_on: str = "none") -> None:
     """Plan and apply; where the target allows, adopt what an interrupted apply left, and plan again.
 
     A plan with nothing to apply (no resource or output changes) is not applied: it is
-    discarded, and the state is left as it is.
+    discarded, and the state is left as it is. A plan whose review holds a risk at least as
+    severe as `fail_on` is not applied either (it stays saved for `make apply`).
     """
     result = plan(target)
+    if fails(result, fail_on):
+        raise UserError(
+            f"not applied: the plan has the risk(s) above, at or over FAIL_ON={fail_on}; "
+            "if they are what you mean, run make apply (it applies this saved plan), or deploy without FAIL_ON"
+        )
     if result.total == 0 and not result.outputs:
         for path in plan_files(target.env).values():
             path.unlink(missing_ok=True)

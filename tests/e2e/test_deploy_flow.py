@@ -371,8 +371,14 @@ def test_a_third_app_is_one_tfvars_entry_and_a_folder(checkout: Checkout) -> Non
     rotated = ok(checkout.make("rotate", "APP=billing"))
     assert "/sandbox/billing/secrets/stripe_key: rotated" in rotated and "/sandbox/demo/" not in rotated
     assert "ENV=sandbox: no risks found · no changes" in ok(checkout.make("plan"))
-    # Back to the two demo apps: billing's resources are destroyed by the next deploy.
+    # Back to the two demo apps: billing's resources are destroyed by the next deploy, and with FAIL_ON=high
+    # not at all (its secret's destruction is a high risk).
     tfvars.write_text(original)
+    stopped = checkout.make("deploy", "FAIL_ON=high")
+    output = stopped.stdout + stopped.stderr
+    assert stopped.returncode != 0 and "FAIL_ON=high: high" in output and "not applied" in output, output[-2000:]
+    state = json.loads((checkout.path / ".sandbox" / "terraform.tfstate").read_text())
+    assert any(r.get("module") == 'module.stack["billing"]' for r in state["resources"])  # nothing destroyed
     ok(checkout.make("deploy"))
 
 

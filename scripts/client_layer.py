@@ -2,7 +2,8 @@
 
     python -m scripts.client_layer          (make client-layer)
 
-The layer holds python/secrets_client.py (Lambda puts /opt/python on sys.path), zipped by
+The layer holds python/secrets_client.py and python/smoke_probe.py (Lambda puts /opt/python on
+sys.path), zipped by
 scripts/package.py's zip_bytes: entries sorted, timestamps 1980-01-01, fixed modes and
 compression, so the same source gives the same bytes on any checkout. The test kit is not in
 it: it is for tests. Publish it with
@@ -18,7 +19,10 @@ from scripts.common import BUILD, ROOT, run_main, say
 from scripts.package import lambda_hash, write_if_changed, zip_bytes
 
 LAYER_ZIP = BUILD / "secrets-client-layer.zip"
-LAYER_FILES = {"python/secrets_client.py": ROOT / "lambda_src" / "secrets_client.py"}
+LAYER_FILES = {
+    "python/secrets_client.py": ROOT / "lambda_src" / "secrets_client.py",
+    "python/smoke_probe.py": ROOT / "lambda_src" / "smoke_probe.py",  # for a handler that answers make smoke's probe
+}
 
 
 def build() -> str:
@@ -27,7 +31,7 @@ def build() -> str:
     written = write_if_changed(LAYER_ZIP, data)
     digest = lambda_hash(data)
     state = "written" if written else "unchanged"
-    say(f"{LAYER_ZIP.relative_to(ROOT)}: {len(LAYER_FILES)} file, {len(data)} bytes, sha256 {digest} ({state})")
+    say(f"{LAYER_ZIP.relative_to(ROOT)}: {len(LAYER_FILES)} files, {len(data)} bytes, sha256 {digest} ({state})")
     return digest
 
 

@@ -18,9 +18,13 @@ from tests.conftest import ROOT
 
 READ_THROUGH_THE_FAKE = """
 import importlib.metadata as metadata
-import secrets_client, secrets_client_testing
+import secrets_client, secrets_client_testing, smoke_probe
+@smoke_probe.answers
+def handler(event, context):
+    return {"mine": secrets_client.get_secret("secrets/api_key")}
 with secrets_client_testing.use_fake(prefix="/prod/pay") as fake:
     fake.put_secret("secrets/api_key", "k-1")
+    assert handler({}, None) == {"mine": "k-1"}  # a handler answering the kit's smoke probe, tested in your repo
     fake.put_parameter("config/url", "https://example.test")
     assert secrets_client.get_secrets_by_name(["secrets/api_key"]) == {"secrets/api_key": "k-1"}
     assert secrets_client.get_parameter("config/url") == "https://example.test"
@@ -52,7 +56,7 @@ def check_installed(python: Path) -> str:
 
 
 def test_pip_install_from_a_local_path_into_a_clean_venv(tmp_path: Path) -> None:
-    """`pip install <checkout>`: the two modules and the pytest plugin entry point, nothing else of the repository,
+    """`pip install <checkout>`: the three modules and the pytest plugin entry point, nothing else of the repository,
     no SDK; it reads through the fake backend; the checkout is left without build droppings."""
     repo = copy_repository(tmp_path / "repo")
     before = sorted(p.relative_to(repo) for p in repo.rglob("*") if ".venv" not in p.parts)
@@ -95,19 +99,20 @@ def layer_bytes(checkout: Path) -> bytes:
 
 
 def test_the_layer_zip_is_byte_identical_across_two_checkouts_and_importable(tmp_path: Path) -> None:
-    """make client-layer's command in two fresh copies: the same bytes; the zip holds python/secrets_client.py alone,
-    byte-equal to the source, importable from the zip as Lambda would from /opt/python."""
+    """make client-layer's command in two fresh copies: the same bytes; the zip holds python/secrets_client.py and
+    python/smoke_probe.py, byte-equal to the sources, importable from the zip as Lambda would from /opt/python."""
     first, second = (layer_bytes(copy_repository(tmp_path / name)) for name in ("one", "two"))
     assert first == second
     path = tmp_path / "layer.zip"
     path.write_bytes(first)
     with zipfile.ZipFile(path) as archive:
-        assert archive.namelist() == ["python/secrets_client.py"]
-        assert archive.read("python/secrets_client.py") == (ROOT / "lambda_src" / "secrets_client.py").read_bytes()
+        assert archive.namelist() == ["python/secrets_client.py", "python/smoke_probe.py"]
+        for name in ("secrets_client.py", "smoke_probe.py"):
+            assert archive.read(f"python/{name}") == (ROOT / "lambda_src" / name).read_bytes()
         assert archive.getinfo("python/secrets_client.py").date_time == (1980, 1, 1, 0, 0, 0)
-    code = f"import sys; sys.path.insert(0, {str(path / 'python')!r}); import secrets_client; print(secrets_client.__file__)"
+    code = f"import sys; sys.path.insert(0, {str(path / 'python')!r}); import smoke_probe; print(smoke_probe.__file__)"
     result = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=30)
-    assert result.stdout.strip() == str(path / "python" / "secrets_client.py"), result.stderr
+    assert result.stdout.strip() == str(path / "python" / "smoke_probe.py"), result.stderr
 
 
 @pytest.mark.parametrize("change", ["a changed byte"])

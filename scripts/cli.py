@@ -154,10 +154,9 @@ def main() -> int:
     try:
         return command.run(target, args)
     except ClientError as exc:  # a refusal the flows did not expect: one line, and what usually causes it
-        error = exc.response.get("Error", {})
-        raise UserError(
-            f"{exc.operation_name} was refused ({error.get('Code')}: {error.get('Message')}); {target.refusal_hint}"
-        ) from None
+        code, message = str(exc.response.get("Error", {}).get("Code")), str(exc.response.get("Error", {}).get("Message"))
+        hint = target.refusal_hint_for(code, message)
+        raise UserError(f"{exc.operation_name} was refused ({code}: {message})" + (f"; {hint}" if hint else "")) from None
     except BotoCoreError as exc:  # no answer at all
         raise UserError(f"{exc}; {target.unreachable_hint}") from None
 

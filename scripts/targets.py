@@ -16,6 +16,7 @@ import abc
 import functools
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,10 @@ class Target(abc.ABC):
     state_file: Path | None = None  # the local state a saved plan must be newer than (None: remote state)
     adopts_orphans = False  # make deploy imports what an interrupted apply left behind
 
+    def refusal_hint_for(self, code: str, message: str) -> str:
+        """What usually causes an unexpected refusal with this error (empty: nothing worth adding)."""
+        return self.refusal_hint
+
     @functools.cached_property
     def config(self) -> config.EnvConfig:
         """The environment's tfvars, checked (unknown keys refused) before anything runs."""
@@ -137,6 +142,12 @@ class SandboxTarget(Target):
     adopts_orphans = True
     unreachable_hint = "the sandbox does not answer: make sandbox-status, then make deploy (a restarted sandbox is empty)"
     refusal_hint = "the sandbox forgets everything when it restarts: make deploy re-creates what the state lists"
+
+    def refusal_hint_for(self, code: str, message: str) -> str:
+        """The restart hint only where a restart explains it: a resource missing altogether. A missing version
+        or staging label of a secret that exists (a failed rotation's leftovers) or any other refusal is not."""
+        gone = code.endswith(("NotFoundException", "NotFound")) and not re.search(r"version|label", f"{code} {message}", re.I)
+        return self.refusal_hint if gone else ""
 
     def __init__(self, start: bool = False) -> None:
         self._start = start  # start the sandbox when it is down (plan, destroy)

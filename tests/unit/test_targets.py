@@ -72,3 +72,22 @@ def test_aws_target_without_credentials_says_so(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr("boto3.DEFAULT_SESSION", None)
     with pytest.raises(UserError, match="no AWS credentials for ENV=dev .*AWS_PROFILE"):
         targets.AwsTarget("dev").account()
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "restart"),
+    [
+        ("ResourceNotFoundException", "Secrets Manager can't find the specified secret.", True),
+        ("ParameterNotFound", "Parameter /sandbox/demo/config/url not found.", True),
+        ("ResourceNotFoundException", "can't find the specified secret value for staging label: AWSPREVIOUS", False),
+        ("ParameterVersionNotFound", "Systems Manager could not find version 3 of /sandbox/demo/config/url.", False),
+        ("AccessDeniedException", "User is not authorized to perform secretsmanager:GetSecretValue", False),
+        ("InvalidRequestException", "A previous rotation isn't complete.", False),
+    ],
+)
+def test_the_sandbox_blames_a_restart_only_for_a_resource_gone_altogether(code: str, message: str, restart: bool) -> None:
+    """A missing label or version of a secret that exists (a failed rotation's leftovers), a denial or a bad
+    request is not explained by "the sandbox forgets everything when it restarts" (a new-user pass found it)."""
+    hint = targets.SandboxTarget().refusal_hint_for(code, message)
+    assert ("forgets everything when it restarts" in hint) is restart
+    assert targets.AwsTarget("dev").refusal_hint_for(code, message).startswith("check that ENV=dev is deployed")

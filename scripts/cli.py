@@ -154,7 +154,8 @@ def main() -> int:
     try:
         return command.run(target, args)
     except ClientError as exc:  # a refusal the flows did not expect: one line, and what usually causes it
-        code, message = str(exc.response.get("Error", {}).get("Code")), str(exc.response.get("Error", {}).get("Message"))
+        error = exc.response.get("Error", {})
+        code, message = str(error.get("Code")), str(error.get("Message"))
         hint = target.refusal_hint_for(code, message)
         raise UserError(f"{exc.operation_name} was refused ({code}: {message})" + (f"; {hint}" if hint else "")) from None
     except BotoCoreError as exc:  # no answer at all

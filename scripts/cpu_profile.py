@@ -112,6 +112,11 @@ def descendants(records: list[Exited], root: int) -> tuple[list[Exited], list[Ex
     return [r for r in records if r.ppid in ours], [r for r in records if r.ppid not in ours]
 
 
+def seconds(records: list[Exited]) -> tuple[float, float]:
+    """The user and system seconds of `records`, summed."""
+    return sum(r.user for r in records), sum(r.system for r in records)
+
+
 def by_name(records: list[Exited]) -> list[dict[str, float | int | str]]:
     """Processes, user and system seconds per name, the largest CPU first."""
     rows: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
@@ -130,7 +135,8 @@ def by_name(records: list[Exited]) -> list[dict[str, float | int | str]]:
 def report(ours: list[Exited], others: list[Exited], limit: int) -> str:
     """A markdown table, readable in a terminal too."""
     rows = by_name(ours)
-    total = sum(r.user + r.system for r in ours)
+    user, system = seconds(ours)
+    total = user + system
     lines = ["| process name | processes | user s | sys s | CPU s | share |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for row in rows[:limit]:
         cpu = float(row["user"]) + float(row["system"])
@@ -140,14 +146,8 @@ def report(ours: list[Exited], others: list[Exited], limit: int) -> str:
     if rest:
         cpu = sum(float(r["user"]) + float(r["system"]) for r in rest)
         lines.append(f"| {len(rest)} other names | {sum(int(r['processes']) for r in rest)} | | | {cpu:.1f} | |")
-    lines.append(
-        f"| **the command's processes** | {len(ours)} | {sum(r.user for r in ours):.1f} | "
-        f"{sum(r.system for r in ours):.1f} | {total:.1f} | 100% |"
-    )
-    lines.append(
-        f"\nOther processes on the machine that ended meanwhile: {len(others)}, "
-        f"{sum(r.user + r.system for r in others):.1f} CPU s."
-    )
+    lines.append(f"| **the command's processes** | {len(ours)} | {user:.1f} | {system:.1f} | {total:.1f} | 100% |")
+    lines.append(f"\nOther processes on the machine that ended meanwhile: {len(others)}, {sum(seconds(others)):.1f} CPU s.")
     return "\n".join(lines)
 
 
@@ -234,8 +234,9 @@ def main() -> int:
     say(f"\n{' '.join(command)}: exit status {status}; CPU by process name (acct(2), v3 records)\n")
     print(report(ours, others, args.top))
     if args.json:
-        total = {"processes": len(ours), "user": sum(r.user for r in ours), "system": sum(r.system for r in ours)}
-        others_cpu = sum(r.user + r.system for r in others)
+        user, system = seconds(ours)
+        total = {"processes": len(ours), "user": user, "system": system}
+        others_cpu = sum(seconds(others))
         data = {
             "command": command,
             "status": status,

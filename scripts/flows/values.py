@@ -118,7 +118,7 @@ def _json_object(item: Item, value: str) -> None:
         ) from None
     if not isinstance(decoded, dict):
         raise UserError(f'{item.name} is declared format = "json": give a JSON object ({{...}}), not a {type(decoded).__name__}')
-    missing = [field for field in item.fields if item.rotation == "generated" and field not in decoded]
+    missing = [field for field in item.fields if field not in decoded] if item.rotation == "generated" else []
     if missing:  # else the next rotation stops at createSecret, the new version left AWSPENDING
         raise UserError(
             f"{item.name} rotates the field(s) {', '.join(missing)} (rotation.fields in its tfvars entry), "
